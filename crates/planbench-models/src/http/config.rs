@@ -1,0 +1,108 @@
+//! Settings of the HTTP backend.
+
+use std::time::Duration;
+
+use planbench_core::GenError;
+
+/// Which OpenAI-compatible route serves the requests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `/v1/chat/completions`: the server renders the model's chat template.
+    ///
+    /// Text prompts are sent as one user message.
+    #[default]
+    Chat,
+    /// `/v1/completions`: raw text is continued as is; chat prompts are refused because the
+    /// chat template cannot be rendered on the client.
+    Completions,
+}
+
+impl Endpoint {
+    /// The path of the route below a base URL.
+    pub(crate) fn path(self) -> &'static str {
+        match self {
+            Endpoint::Chat => "/v1/chat/completions",
+            Endpoint::Completions => "/v1/completions",
+        }
+    }
+}
+
+/// How to reach one or more replicas of an OpenAI-compatible server.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Base URLs of replicas serving the same model (e.g. `http://127.0.0.1:8080`); requests
+    /// go to the one with the fewest in flight, and fail over to another on connection errors.
+    pub base_urls: Vec<String>,
+    /// Model name sent with each request.
+    pub model: String,
+    /// Name of the environment variable that holds the API key, read at each request; the key
+    /// itself is never logged or stored.
+    pub api_key_env: Option<String>,
+    /// Route used for requests.
+    pub endpoint: Endpoint,
+    /// Longest wait for a TCP (and TLS) connection.
+    pub connect_timeout: Duration,
+    /// Longest wait for a whole response.
+    pub request_timeout: Duration,
+    /// Retries after the first attempt on 429, 5xx, timeouts, connection errors and malformed
+    /// responses.
+    pub max_retries: u32,
+    /// Most requests in flight to each base URL.
+    pub max_concurrency: usize,
+    /// Alternatives asked for the first token of answer-probability requests (OpenAI: ≤ 20).
+    pub top_logprobs: u32,
+    /// First backoff delay; doubles with each retry (with jitter), unless the server sends
+    /// `Retry-After`.
+    pub retry_base_delay: Duration,
+}
+
+impl HttpConfig {
+    /// Default settings for `model` served at `base_url`.
+    pub fn new(base_url: impl Into<String>, model: impl Into<String>) -> Self {
+        Self {
+            base_urls: vec![base_url.into()],
+            model: model.into(),
+            api_key_env: None,
+            endpoint: Endpoint::Chat,
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(300),
+            max_retries: 5,
+            max_concurrency: 4,
+            top_logprobs: 5,
+            retry_base_delay: Duration::from_millis(500),
+        }
+    }
+
+    /// Checks the settings that would make every request fail.
+    pub(crate) fn validate(&self) -> Result<(), GenError> {
+        let invalid = |msg: String| Err(GenError::InvalidRequest(msg));
+        if self.base_urls.is_empty() {
+            return invalid("http backend: no base URL given".into());
+        }
+        for url in &self.base_urls {
+            let parsed = reqwest::Url::parse(url).map_err(|e| {
+                GenError::InvalidRequest(format!("http backend: bad base URL {url:?}: {e}"))
+            })?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                return invalid(format!("http backend: base URL {url:?} is not http(s)"));
+            }
+        }
+        if self.model.trim().is_empty() {
+            return invalid("http backend: empty model name".into());
+        }
+        if self.max_concurrency == 0 {
+            return invalid("http backend: max_concurrency must be at least 1".into());
+        }
+        if self.top_logprobs == 0 {
+            return invalid("http backend: top_logprobs must be at least 1".into());
+        }
+        if let Some(var) = &self.api_key_env {
+            if std::env::var_os(var).is_none() {
+                return invalid(format!(
+                    "http backend: the API key variable {var} is not set"
+                ));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,418 @@
+//! OpenAI-compatible HTTP backend: vLLM, llama-server, llama-cpp-python, OpenAI.
+//!
+//! [`HttpGenerator`] implements [`Generator`] over `/v1/chat/completions` or `/v1/completions`
+//! of one or more replicas (see [`HttpConfig`]).
+//!
+//! - **`n` completions, always.** Servers cap `n` (llama-server answers HTTP 400 above its slot
+//!   count; others return fewer choices). The generator learns the cap and splits the request:
+//!   the part starting at completion `i` is sent with seed `seed + i`, which is how
+//!   llama-server seeds the choices of one request, so the same request yields the same
+//!   completions however it was split.
+//! - **Assistant prefix.** Chat endpoint: a trailing assistant message, with vLLM's
+//!   `continue_final_message: true, add_generation_prompt: false`; llama-server continues a
+//!   trailing assistant message as a prefill and echoes it, and the echo is stripped. OpenAI
+//!   itself does not support continuing a message. Completions endpoint: appended to the text.
+//! - **Usage.** Exact when the server counts every choice; llama-server counts the first choice
+//!   of a multi-choice response only, so the others are estimated from their length, and
+//!   responses without usage are estimated at four characters a token; either way
+//!   [`Usage::approximate`] is set.
+//! - **Answer probabilities** come from the top alternatives of the first generated token
+//!   (`max_tokens: 1`, temperature 0); see [`HttpGenerator::answer_fallbacks`].
+
+mod answer;
+mod config;
+mod text;
+mod transport;
+mod wire;
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Instant;
+
+use async_trait::async_trait;
+use futures::future::join_all;
+use planbench_core::{
+    AnswerProbs, AnswerProbsRequest, GenError, GenerateRequest, Generation, Generator,
+    SamplingParams, Usage,
+};
+use reqwest::StatusCode;
+
+pub use config::{Endpoint, HttpConfig};
+use transport::{Failure, Transport};
+use wire::{Body, Input, LogprobsAsk, Response};
+
+/// Characters per token assumed when a server reports no token counts.
+const CHARS_PER_TOKEN: f64 = 4.0;
+
+/// A [`Generator`] backed by OpenAI-compatible HTTP servers.
+pub struct HttpGenerator {
+    config: HttpConfig,
+    transport: Transport,
+    /// Most choices one request may ask for, as learned from the servers.
+    n_cap: AtomicUsize,
+    fallbacks: AtomicU64,
+}
+
+impl std::fmt::Debug for HttpGenerator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpGenerator")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HttpGenerator {
+    /// Checks `config` and builds the client; no request is sent.
+    pub fn new(config: HttpConfig) -> Result<Self, GenError> {
+        config.validate()?;
+        let transport = Transport::new(&config).map_err(GenError::Backend)?;
+        Ok(Self {
+            config,
+            transport,
+            n_cap: AtomicUsize::new(usize::MAX),
+            fallbacks: AtomicU64::new(0),
+        })
+    }
+
+    /// Answer-probability requests whose first answer was not among the top alternatives of
+    /// the first token, so that its probability was inferred (`1 − Σ others`, or 0).
+    pub fn answer_fallbacks(&self) -> u64 {
+        self.fallbacks.load(Ordering::Relaxed)
+    }
+
+    /// Most choices per request learned so far (`None` while no server has capped `n`).
+    pub fn n_cap(&self) -> Option<usize> {
+        Some(self.n_cap.load(Ordering::Relaxed)).filter(|&cap| cap != usize::MAX)
+    }
+
+    async fn post(&self, body: &Body<'_>) -> Result<Response, Failure> {
+        self.transport.post(self.config.endpoint.path(), body).await
+    }
+
+    /// One request for `count` completions, the first of which is completion `start`.
+    async fn sample(
+        &self,
+        input: &Input,
+        request: &GenerateRequest,
+        start: usize,
+        count: usize,
+    ) -> Result<(Vec<String>, Tally), Failure> {
+        let params = &request.params;
+        let body = Body {
+            model: &self.config.model,
+            input,
+            n: count,
+            temperature: params.temperature,
+            top_p: params.top_p,
+            max_tokens: params.max_tokens,
+            stop: &params.stop,
+            seed: params.seed.wrapping_add(start as u64),
+            logprobs: None,
+        };
+        let response = self.post(&body).await?;
+        let (usage, per_first_choice) = (response.usage, response.timings.is_some());
+        let texts: Vec<String> = response
+            .texts()
+            .into_iter()
+            .map(|t| text::continuation(t, &request.assistant_prefix, &params.stop))
+            .collect();
+        let tally = Tally::of_completions(usage, per_first_choice, input, &texts);
+        Ok((texts, tally))
+    }
+}
+
+#[async_trait]
+impl Generator for HttpGenerator {
+    fn identity(&self) -> String {
+        format!("http:{}", self.config.model)
+    }
+
+    async fn generate(&self, request: &GenerateRequest) -> Result<Generation, GenError> {
+        check_params(&request.params)?;
+        let started = Instant::now();
+        let input = Input::new(
+            self.config.endpoint,
+            &request.prompt,
+            &request.assistant_prefix,
+        )?;
+        let n = request.params.n;
+        let mut completions: Vec<Option<String>> = vec![None; n];
+        let mut tally = Tally::default();
+        // Ranges (first completion, count) still to fetch; each round splits them by the cap
+        // known at its start and sends the pieces concurrently.
+        let mut pending = vec![(0, n)];
+        while !pending.is_empty() {
+            let cap = self.n_cap.load(Ordering::Relaxed);
+            let pieces: Vec<(usize, usize)> = pending
+                .drain(..)
+                .flat_map(|(start, count)| {
+                    (start..start + count)
+                        .step_by(cap)
+                        .map(move |s| (s, cap.min(start + count - s)))
+                })
+                .collect();
+            let outcomes = join_all(
+                pieces
+                    .iter()
+                    .map(|&(s, c)| self.sample(&input, request, s, c)),
+            )
+            .await;
+            for (&(start, count), outcome) in pieces.iter().zip(outcomes) {
+                match outcome {
+                    Ok((texts, piece_tally)) => {
+                        if texts.is_empty() {
+                            return Err(GenError::Backend(
+                                "the server returned no completions".into(),
+                            ));
+                        }
+                        if texts.len() < count {
+                            self.n_cap.fetch_min(texts.len(), Ordering::Relaxed);
+                            pending.push((start + texts.len(), count - texts.len()));
+                        }
+                        for (slot, text) in completions[start..start + count].iter_mut().zip(texts)
+                        {
+                            *slot = Some(text);
+                        }
+                        tally.add(piece_tally);
+                    }
+                    Err(Failure::Rejected {
+                        status, message, ..
+                    }) if status == StatusCode::BAD_REQUEST
+                        && count > 1
+                        && mentions_n(&message) =>
+                    {
+                        let cap = cap_hint(&message, count);
+                        tracing::info!(
+                            cap,
+                            "http backend: the server caps n ({message}); splitting requests"
+                        );
+                        self.n_cap.fetch_min(cap, Ordering::Relaxed);
+                        pending.push((start, count));
+                    }
+                    Err(failure) => return Err(GenError::Backend(failure.to_string())),
+                }
+            }
+        }
+        Ok(Generation {
+            completions: completions
+                .into_iter()
+                .map(Option::unwrap_or_default)
+                .collect(),
+            usage: tally.usage(started),
+        })
+    }
+
+    async fn answer_probs(&self, request: &AnswerProbsRequest) -> Result<AnswerProbs, GenError> {
+        if request.answers.is_empty() || request.answers.iter().any(|a| a.trim().is_empty()) {
+            return Err(GenError::InvalidRequest(
+                "answer probabilities need at least one answer, none of them blank".into(),
+            ));
+        }
+        let started = Instant::now();
+        let input = Input::new(self.config.endpoint, &request.prompt, "")?;
+        let body = Body {
+            model: &self.config.model,
+            input: &input,
+            n: 1,
+            temperature: 0.0,
+            top_p: 1.0,
+            max_tokens: 1,
+            stop: &[],
+            seed: 0,
+            logprobs: Some(LogprobsAsk::new(
+                self.config.endpoint,
+                self.config.top_logprobs,
+            )),
+        };
+        let response = self
+            .post(&body)
+            .await
+            .map_err(|f| GenError::Backend(f.to_string()))?;
+        let alternatives = response.first_token_alternatives().ok_or_else(|| {
+            GenError::Backend("the response carries no token log-probabilities (does the server support logprobs?)".into())
+        })?;
+        let scored = answer::score(&request.answers, &alternatives);
+        if scored.fell_back {
+            self.fallbacks.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(
+                ?alternatives,
+                "http backend: first answer not among the top tokens"
+            );
+        }
+        let tally = Tally::of_completions(response.usage, false, &input, &[]);
+        Ok(AnswerProbs {
+            probs: scored.probs,
+            usage: tally.usage(started),
+        })
+    }
+}
+
+/// Refuses sampling parameters that no server accepts.
+fn check_params(params: &SamplingParams) -> Result<(), GenError> {
+    let problem = if params.n == 0 {
+        "n must be at least 1"
+    } else if !(params.temperature.is_finite() && params.temperature >= 0.0) {
+        "temperature must be a finite number ≥ 0"
+    } else if !(params.top_p > 0.0 && params.top_p <= 1.0) {
+        "top_p must be in (0, 1]"
+    } else if params.max_tokens == 0 {
+        "max_tokens must be at least 1"
+    } else {
+        return Ok(());
+    };
+    Err(GenError::InvalidRequest(problem.into()))
+}
+
+/// Whether a 400 message is about the `n` parameter (llama-server: "Field 'n': …",
+/// OpenAI: "Invalid 'n': …", vLLM: "n must be …").
+fn mentions_n(message: &str) -> bool {
+    ["'n'", "\"n\"", "`n`", " n "]
+        .iter()
+        .any(|m| message.contains(m))
+        || message.starts_with("n ")
+}
+
+/// The largest number below `asked` in the message (the server's limit, as in "value <= 2"),
+/// else half of `asked`.
+fn cap_hint(message: &str, asked: usize) -> usize {
+    message
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|digits| digits.parse::<usize>().ok())
+        .filter(|&v| v >= 1 && v < asked)
+        .max()
+        .unwrap_or((asked / 2).max(1))
+}
+
+/// Token counts summed over the requests of one call.
+#[derive(Debug, Default, Clone, Copy)]
+struct Tally {
+    prompt: u64,
+    completion: u64,
+    approximate: bool,
+}
+
+impl Tally {
+    /// Counts for one response with the completions `texts`.
+    ///
+    /// `per_first_choice`: the server's usage covers the first choice only (llama-server).
+    fn of_completions(
+        usage: Option<wire::WireUsage>,
+        per_first_choice: bool,
+        input: &Input,
+        texts: &[String],
+    ) -> Self {
+        let estimate = |chars: usize| (chars as f64 / CHARS_PER_TOKEN).ceil() as u64;
+        let chars: Vec<usize> = texts.iter().map(|t| t.chars().count()).collect();
+        let reported = usage.and_then(|u| Some((u.prompt_tokens?, u.completion_tokens?)));
+        match reported {
+            Some((prompt, completion)) if !per_first_choice || texts.len() <= 1 => Self {
+                prompt,
+                completion,
+                approximate: false,
+            },
+            Some((prompt, first)) => {
+                // Scale the other choices by the first one's tokens per character.
+                let rate = match chars[0] {
+                    0 => 1.0 / CHARS_PER_TOKEN,
+                    c => first as f64 / c as f64,
+                };
+                let others: f64 = chars[1..].iter().map(|&c| c as f64 * rate).sum();
+                Self {
+                    prompt,
+                    completion: first + others.round() as u64,
+                    approximate: true,
+                }
+            }
+            None => Self {
+                prompt: estimate(input.chars()),
+                completion: chars.iter().map(|&c| estimate(c)).sum(),
+                approximate: true,
+            },
+        }
+    }
+
+    fn add(&mut self, other: Tally) {
+        self.prompt += other.prompt;
+        self.completion += other.completion;
+        self.approximate |= other.approximate;
+    }
+
+    fn usage(self, started: Instant) -> Usage {
+        let mut usage = Usage::new(self.prompt, self.completion, started.elapsed());
+        usage.approximate = self.approximate;
+        usage
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_n_limits() {
+        let llama = "Field 'n': Value must be between 1 <= value <= 2, but got 5";
+        assert!(mentions_n(llama));
+        assert_eq!(cap_hint(llama, 5), 2);
+        assert!(mentions_n("Invalid 'n': integer above maximum value"));
+        assert!(mentions_n("n must be at most 4"));
+        assert!(!mentions_n("the prompt is too long"));
+        assert_eq!(cap_hint("Invalid 'n'", 8), 4);
+        assert_eq!(cap_hint("Invalid 'n'", 1), 1);
+    }
+
+    #[test]
+    fn rejects_unusable_params() {
+        let ok = SamplingParams::default();
+        assert!(check_params(&ok).is_ok());
+        for bad in [
+            SamplingParams { n: 0, ..ok.clone() },
+            SamplingParams {
+                temperature: -1.0,
+                ..ok.clone()
+            },
+            SamplingParams {
+                temperature: f32::NAN,
+                ..ok.clone()
+            },
+            SamplingParams {
+                top_p: 0.0,
+                ..ok.clone()
+            },
+            SamplingParams {
+                max_tokens: 0,
+                ..ok.clone()
+            },
+        ] {
+            assert!(
+                matches!(check_params(&bad), Err(GenError::InvalidRequest(_))),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn usage_of_first_choice_only_is_scaled_and_approximate() {
+        let input = Input::Text {
+            prompt: "abcd".into(),
+        };
+        let usage = Some(wire::WireUsage {
+            prompt_tokens: Some(7),
+            completion_tokens: Some(2),
+        });
+        let texts = vec!["abcd".to_string(), "abcdabcd".to_string()];
+        let exact = Tally::of_completions(usage, false, &input, &texts);
+        assert_eq!(
+            (exact.prompt, exact.completion, exact.approximate),
+            (7, 2, false)
+        );
+        let scaled = Tally::of_completions(usage, true, &input, &texts);
+        assert_eq!(
+            (scaled.prompt, scaled.completion, scaled.approximate),
+            (7, 6, true)
+        );
+        let none = Tally::of_completions(None, false, &input, &texts);
+        assert_eq!(
+            (none.prompt, none.completion, none.approximate),
+            (1, 3, true)
+        );
+    }
+}

@@ -1,0 +1,373 @@
+//! Sending requests to a set of replicas: load spreading, fail-over, concurrency limits,
+//! timeouts and retries with backoff.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use rand::Rng;
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, RETRY_AFTER};
+use reqwest::{Client, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tokio::sync::Semaphore;
+
+use super::config::HttpConfig;
+
+/// Longest backoff between two attempts, and longest `Retry-After` honoured.
+const MAX_DELAY: Duration = Duration::from_secs(120);
+/// Most characters of a server's error body quoted in an error.
+const MAX_QUOTE: usize = 500;
+
+/// Why a call failed for good.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Failure {
+    /// The server refused the request (a 4xx other than 429); not retried.
+    #[error("{url} refused the request with HTTP {status}: {message}")]
+    Rejected {
+        url: String,
+        status: StatusCode,
+        message: String,
+    },
+    /// The request could not be sent (e.g. the API key variable vanished); not retried.
+    #[error("{0}")]
+    Local(String),
+    /// Every attempt failed with a retryable error.
+    #[error("gave up after {attempts} attempts; last error: {last}")]
+    Exhausted { attempts: u32, last: String },
+}
+
+/// One replica.
+struct Replica {
+    /// Base URL without a trailing `/` or `/v1`.
+    base: String,
+    permits: Semaphore,
+    in_flight: AtomicUsize,
+}
+
+/// Counts a request in flight for as long as it lives.
+struct InFlight<'a>(&'a AtomicUsize);
+
+impl<'a> InFlight<'a> {
+    fn new(counter: &'a AtomicUsize) -> Self {
+        counter.fetch_add(1, Ordering::Relaxed);
+        Self(counter)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Outcome of one failed attempt.
+enum AttemptError {
+    /// Worth another attempt, after `retry_after` if the server asked for it.
+    Retry {
+        error: String,
+        retry_after: Option<Duration>,
+        /// The replica could not be reached: prefer another for the next attempt.
+        unreachable: bool,
+    },
+    Fatal(Failure),
+}
+
+/// The replicas of one model and the HTTP client that reaches them.
+pub(crate) struct Transport {
+    client: Client,
+    replicas: Vec<Replica>,
+    next: AtomicUsize,
+    api_key_env: Option<String>,
+    max_retries: u32,
+    base_delay: Duration,
+}
+
+impl Transport {
+    /// A transport for the replicas of `config` (already validated).
+    pub(crate) fn new(config: &HttpConfig) -> Result<Self, String> {
+        let client = Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let replicas = config
+            .base_urls
+            .iter()
+            .map(|url| {
+                let base = url.trim_end_matches('/');
+                Replica {
+                    base: base.strip_suffix("/v1").unwrap_or(base).to_owned(),
+                    permits: Semaphore::new(config.max_concurrency),
+                    in_flight: AtomicUsize::new(0),
+                }
+            })
+            .collect();
+        Ok(Self {
+            client,
+            replicas,
+            next: AtomicUsize::new(0),
+            api_key_env: config.api_key_env.clone(),
+            max_retries: config.max_retries,
+            base_delay: config.retry_base_delay,
+        })
+    }
+
+    /// POSTs `body` to `path` and parses the JSON response, retrying transient failures.
+    pub(crate) async fn post<B, T>(&self, path: &str, body: &B) -> Result<T, Failure>
+    where
+        B: Serialize + ?Sized,
+        T: DeserializeOwned,
+    {
+        let attempts = self.max_retries.saturating_add(1);
+        let mut avoid = None;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let index = self.pick(avoid);
+            let replica = &self.replicas[index];
+            let outcome = {
+                let _permit = replica
+                    .permits
+                    .acquire()
+                    .await
+                    .map_err(|_| Failure::Local("the request limiter was closed".into()))?;
+                let _counted = InFlight::new(&replica.in_flight);
+                self.attempt(replica, path, body).await
+            };
+            let (error, retry_after, unreachable) = match outcome {
+                Ok(value) => return Ok(value),
+                Err(AttemptError::Fatal(failure)) => return Err(failure),
+                Err(AttemptError::Retry {
+                    error,
+                    retry_after,
+                    unreachable,
+                }) => (error, retry_after, unreachable),
+            };
+            if attempt >= attempts {
+                return Err(Failure::Exhausted {
+                    attempts,
+                    last: error,
+                });
+            }
+            avoid = unreachable.then_some(index);
+            let delay = retry_after.map_or_else(|| self.backoff(attempt), |d| d.min(MAX_DELAY));
+            tracing::warn!(attempt, ?delay, "http backend: {error}; retrying");
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// The replica with the fewest requests in flight, scanning from a rotating start so that
+    /// ties are served in turn; `avoid` (one that just failed to connect) is skipped when
+    /// there is another.
+    fn pick(&self, avoid: Option<usize>) -> usize {
+        let count = self.replicas.len();
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        (0..count)
+            .map(|i| (start + i) % count)
+            .filter(|&i| count == 1 || Some(i) != avoid)
+            .min_by_key(|&i| self.replicas[i].in_flight.load(Ordering::Relaxed))
+            .unwrap_or(0)
+    }
+
+    /// Exponential backoff with jitter: a uniform delay in [d/2, d], d = base · 2^(attempt−1).
+    fn backoff(&self, attempt: u32) -> Duration {
+        let full = self
+            .base_delay
+            .saturating_mul(1u32 << (attempt - 1).min(16))
+            .min(MAX_DELAY);
+        full.mul_f64(rand::rng().random_range(0.5..=1.0))
+    }
+
+    async fn attempt<B, T>(
+        &self,
+        replica: &Replica,
+        path: &str,
+        body: &B,
+    ) -> Result<T, AttemptError>
+    where
+        B: Serialize + ?Sized,
+        T: DeserializeOwned,
+    {
+        let url = format!("{}{path}", replica.base);
+        let retry = |error: String, unreachable: bool| AttemptError::Retry {
+            error,
+            retry_after: None,
+            unreachable,
+        };
+        let mut request = self.client.post(&url).json(body);
+        if let Some(var) = &self.api_key_env {
+            request = request.headers(bearer(var).map_err(AttemptError::Fatal)?);
+        }
+        let response = request.send().await.map_err(|e| {
+            let unreachable = e.is_connect();
+            retry(format!("{url}: {}", describe(&e)), unreachable)
+        })?;
+        let status = response.status();
+        let retry_after = retry_after(response.headers());
+        let bytes = response.bytes().await.map_err(|e| {
+            retry(
+                format!("{url}: reading the response: {}", describe(&e)),
+                false,
+            )
+        })?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes).map_err(|e| {
+                retry(
+                    format!("{url}: malformed response ({e}): {}", quote(&bytes)),
+                    false,
+                )
+            });
+        }
+        let message = error_message(&bytes);
+        if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+            return Err(AttemptError::Retry {
+                error: format!("{url}: HTTP {status}: {message}"),
+                retry_after,
+                unreachable: false,
+            });
+        }
+        Err(AttemptError::Fatal(Failure::Rejected {
+            url,
+            status,
+            message,
+        }))
+    }
+}
+
+/// The `Authorization` header for the key in the environment variable `var`, marked sensitive
+/// so that it is never printed.
+fn bearer(var: &str) -> Result<HeaderMap, Failure> {
+    let key = std::env::var(var)
+        .map_err(|_| Failure::Local(format!("the API key variable {var} is not set")))?;
+    let mut value = HeaderValue::from_str(&format!("Bearer {key}"))
+        .map_err(|_| Failure::Local(format!("the API key in {var} is not a valid header value")))?;
+    value.set_sensitive(true);
+    let mut headers = HeaderMap::new();
+    headers.insert(AUTHORIZATION, value);
+    Ok(headers)
+}
+
+/// A short description of a transport error (timeouts and refused connections named plainly).
+fn describe(error: &reqwest::Error) -> String {
+    let kind = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "cannot connect"
+    } else {
+        "request failed"
+    };
+    let mut text = format!("{kind}: {error}");
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
+}
+
+/// `Retry-After` given in seconds (the HTTP-date form is left to the backoff).
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let seconds: f64 = headers
+        .get(RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    (seconds.is_finite() && seconds >= 0.0)
+        .then(|| Duration::from_secs_f64(seconds.min(MAX_DELAY.as_secs_f64())))
+}
+
+/// The server's own words from an error body: `error.message`, `error` or `message`/`detail`
+/// of a JSON body, else the text itself.
+fn error_message(bytes: &[u8]) -> String {
+    let json: Option<serde_json::Value> = serde_json::from_slice(bytes).ok();
+    let field = json.as_ref().and_then(|v| {
+        [
+            v.pointer("/error/message"),
+            v.get("error"),
+            v.get("message"),
+            v.get("detail"),
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(|f| f.as_str().map(str::to_owned))
+    });
+    field.unwrap_or_else(|| quote(bytes))
+}
+
+/// At most [`MAX_QUOTE`] characters of a body, for error messages.
+fn quote(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.trim();
+    match text.char_indices().nth(MAX_QUOTE) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None if text.is_empty() => "(empty body)".to_owned(),
+        None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_messages_come_from_the_usual_fields() {
+        assert_eq!(
+            error_message(br#"{"error":{"message":"bad n","code":400}}"#),
+            "bad n"
+        );
+        assert_eq!(error_message(br#"{"error":"nope"}"#), "nope");
+        assert_eq!(
+            error_message(br#"{"object":"error","message":"vllm says"}"#),
+            "vllm says"
+        );
+        assert_eq!(error_message(b"plain text"), "plain text");
+        assert_eq!(error_message(b""), "(empty body)");
+        assert!(error_message(&[b'x'; 2000]).chars().count() <= MAX_QUOTE + 1);
+    }
+
+    #[test]
+    fn retry_after_accepts_seconds_only() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(retry_after(&headers), None);
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("2"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(2)));
+        headers.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(retry_after(&headers), None);
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("99999"));
+        assert_eq!(retry_after(&headers), Some(MAX_DELAY));
+    }
+
+    #[test]
+    fn picks_spread_and_avoid_unreachable_replicas() {
+        let mut config = HttpConfig::new("http://a:1/v1/", "m");
+        config.base_urls.push("http://b:2".into());
+        let transport = Transport::new(&config).unwrap();
+        assert_eq!(transport.replicas[0].base, "http://a:1");
+        let picks: Vec<usize> = (0..4).map(|_| transport.pick(None)).collect();
+        assert_eq!(picks, [0, 1, 0, 1]);
+        assert!((0..4).all(|_| transport.pick(Some(0)) == 1));
+        transport.replicas[1].in_flight.store(3, Ordering::Relaxed);
+        assert!((0..4).all(|_| transport.pick(None) == 0));
+    }
+
+    #[test]
+    fn backoff_doubles_within_jitter() {
+        let mut config = HttpConfig::new("http://a:1", "m");
+        config.retry_base_delay = Duration::from_millis(100);
+        let transport = Transport::new(&config).unwrap();
+        for attempt in 1..=4u32 {
+            let full = Duration::from_millis(100 * (1 << (attempt - 1)));
+            let delay = transport.backoff(attempt);
+            assert!(
+                delay >= full / 2 && delay <= full,
+                "attempt {attempt}: {delay:?}"
+            );
+        }
+        assert!(transport.backoff(40) <= MAX_DELAY);
+    }
+}

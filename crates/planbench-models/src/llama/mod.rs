@@ -1,0 +1,128 @@
+//! A local GGUF model run in-process through llama.cpp.
+//!
+//! The llama.cpp context is not `Sync`, so one dedicated worker thread owns the model and its
+//! context and serves requests from a queue; [`LlamaGenerator`] is the cheap, thread-safe handle.
+//! The worker keeps the KV cache of the last prompt and reuses its common prefix, which makes a
+//! series of yes/no judgements of the same question much cheaper than the first.
+
+mod engine;
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::OnceLock;
+use std::thread;
+
+use async_trait::async_trait;
+use llama_cpp_2::llama_backend::LlamaBackend;
+use planbench_core::{AnswerProbs, AnswerProbsRequest, GenError, GenerateRequest, Generation, Generator};
+use tokio::sync::oneshot;
+
+use engine::Engine;
+
+/// How to load and run a local model.
+#[derive(Debug, Clone)]
+pub struct LlamaConfig {
+    /// Path of the GGUF file.
+    pub model_path: PathBuf,
+    /// Context size in tokens, shared by all parallel sequences (unified KV cache).
+    pub n_ctx: u32,
+    /// CPU threads; `None` uses every core.
+    pub n_threads: Option<usize>,
+    /// Most sequences decoded in one batch; larger `n` requests run in several rounds.
+    pub max_sequences: usize,
+    /// Layers to offload to a GPU (only with the `cuda` feature).
+    pub n_gpu_layers: u32,
+}
+
+impl LlamaConfig {
+    /// Default settings for the model at `model_path`.
+    pub fn new(model_path: impl Into<PathBuf>) -> Self {
+        Self {
+            model_path: model_path.into(),
+            n_ctx: 8192,
+            n_threads: None,
+            max_sequences: 8,
+            n_gpu_layers: if cfg!(feature = "cuda") { 999 } else { 0 },
+        }
+    }
+}
+
+/// The process-wide llama.cpp backend (it may be initialised once only).
+fn backend() -> Result<&'static LlamaBackend, GenError> {
+    static BACKEND: OnceLock<Result<LlamaBackend, String>> = OnceLock::new();
+    BACKEND
+        .get_or_init(|| {
+            llama_cpp_2::send_logs_to_tracing(llama_cpp_2::LogOptions::default());
+            LlamaBackend::init().map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(|e| GenError::Backend(format!("cannot initialise llama.cpp: {e}")))
+}
+
+enum Job {
+    Generate(GenerateRequest, oneshot::Sender<Result<Generation, GenError>>),
+    AnswerProbs(AnswerProbsRequest, oneshot::Sender<Result<AnswerProbs, GenError>>),
+}
+
+/// A [`Generator`] backed by a local GGUF model.
+pub struct LlamaGenerator {
+    identity: String,
+    jobs: mpsc::Sender<Job>,
+}
+
+impl LlamaGenerator {
+    /// Loads the model and starts its worker thread.
+    pub fn load(config: LlamaConfig) -> Result<Self, GenError> {
+        let identity = model_identity(&config.model_path)?;
+        let backend = backend()?;
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let (ready_tx, ready_rx) = mpsc::channel::<Result<(), GenError>>();
+        thread::Builder::new()
+            .name("llama-worker".into())
+            .spawn(move || Engine::run(backend, &config, ready_tx, queue))
+            .map_err(|e| GenError::Backend(format!("cannot start the llama worker: {e}")))?;
+        ready_rx.recv().map_err(|_| GenError::WorkerGone)??;
+        Ok(Self { identity, jobs })
+    }
+
+    async fn submit<T>(
+        &self,
+        job: impl FnOnce(oneshot::Sender<Result<T, GenError>>) -> Job,
+    ) -> Result<T, GenError> {
+        let (tx, rx) = oneshot::channel();
+        self.jobs.send(job(tx)).map_err(|_| GenError::WorkerGone)?;
+        rx.await.map_err(|_| GenError::WorkerGone)?
+    }
+}
+
+/// `llama.cpp:<file name>:<size in bytes>`: names the model without hashing 0.5 GB on start-up.
+fn model_identity(path: &Path) -> Result<String, GenError> {
+    let meta = std::fs::metadata(path).map_err(|e| {
+        GenError::Backend(format!(
+            "model file {}: {e} (run scripts/setup.sh to fetch the default model, or pass --model PATH)",
+            path.display()
+        ))
+    })?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(format!("llama.cpp:{name}:{}", meta.len()))
+}
+
+#[async_trait]
+impl Generator for LlamaGenerator {
+    fn identity(&self) -> String {
+        self.identity.clone()
+    }
+
+    async fn generate(&self, request: &GenerateRequest) -> Result<Generation, GenError> {
+        let request = request.clone();
+        self.submit(|tx| Job::Generate(request, tx)).await
+    }
+
+    async fn answer_probs(&self, request: &AnswerProbsRequest) -> Result<AnswerProbs, GenError> {
+        let request = request.clone();
+        self.submit(|tx| Job::AnswerProbs(request, tx)).await
+    }
+}

@@ -1,0 +1,59 @@
+//! What a planner is given (models, task, sampling, budget, seed) and what it returns.
+
+use std::sync::Arc;
+
+use planbench_core::{Cost, Discriminator, Generator, Task};
+use serde::{Deserialize, Serialize};
+
+/// Sampling settings shared by the planners that sample (the paper's: 5 samples at 0.6).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SamplingDefaults {
+    /// Completions per generation request.
+    pub n: usize,
+    pub temperature: f32,
+    pub top_p: f32,
+    /// Most new tokens per completion.
+    pub max_tokens: u32,
+}
+
+impl Default for SamplingDefaults {
+    fn default() -> Self {
+        Self {
+            n: 5,
+            temperature: 0.6,
+            top_p: 1.0,
+            max_tokens: 300,
+        }
+    }
+}
+
+/// Per-example limits; a planner that reaches one stops and returns its best program so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Budget {
+    /// Most LLM calls (generation and discrimination together).
+    pub max_llm_calls: Option<u64>,
+    /// Most wall-clock seconds.
+    pub max_seconds: Option<f64>,
+}
+
+/// Everything a planner needs besides the example.
+#[derive(Clone)]
+pub struct PlanContext {
+    pub task: Arc<dyn Task>,
+    pub generator: Arc<dyn Generator>,
+    pub discriminator: Arc<dyn Discriminator>,
+    pub sampling: SamplingDefaults,
+    pub budget: Budget,
+    /// Run seed; each example's seed derives from it and the example id.
+    pub seed: u64,
+}
+
+/// A planner's answer for one example.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanOutcome {
+    /// The chosen program (empty when the generator produced none).
+    pub program: String,
+    /// What the planner did, for `planbench show` (see [`crate::render_trace`]).
+    pub trace: serde_json::Value,
+    pub cost: Cost,
+}

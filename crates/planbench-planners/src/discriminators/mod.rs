@@ -1,0 +1,7 @@
+//! Discriminators: an LLM asked "Yes"/"No", and a simulated oracle of chosen accuracy.
+
+mod llm;
+mod oracle;
+
+pub use llm::{LlmDiscriminator, LlmVariant};
+pub use oracle::OracleDiscriminator;

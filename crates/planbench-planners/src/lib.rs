@@ -1,0 +1,34 @@
+//! planbench's planners and discriminators.
+//!
+//! A [`Planner`] turns one benchmark example into a program by asking a generator for candidates
+//! and a discriminator for their scores: greedy decoding, re-ranking, iterative correction, the
+//! paper's MC-ToT tree search and UCT Monte-Carlo tree search. Every planner goes through one
+//! per-example session ([`session`]) that renders prompts, extracts programs, accounts cost and
+//! enforces the [`Budget`].
+//!
+//! Discriminators: [`LlmDiscriminator`] asks a model "Yes"/"No"; [`OracleDiscriminator`] knows
+//! the truth and is right with a chosen probability. [`intrinsic_metrics`] measures any
+//! discriminator on a labelled pool of candidates.
+
+mod context;
+pub mod discriminators;
+mod error;
+mod metrics;
+pub mod planners;
+mod seed;
+mod session;
+mod steps;
+mod trace;
+
+#[cfg(test)]
+mod testkit;
+
+pub use context::{Budget, PlanContext, PlanOutcome, SamplingDefaults};
+pub use discriminators::{LlmDiscriminator, LlmVariant, OracleDiscriminator};
+pub use error::PlanError;
+pub use metrics::{
+    intrinsic_metrics, intrinsic_metrics_at, IntrinsicMetrics, MetricsError, PoolExample,
+    DEFAULT_THRESHOLD,
+};
+pub use planners::{build_planner, MctsFinal, Planner, PlannerKind, PlannerOptions};
+pub use trace::render_trace;

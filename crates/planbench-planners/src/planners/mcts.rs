@@ -1,0 +1,285 @@
+//! UCT Monte-Carlo tree search over partial programs.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::Direction;
+use planbench_core::Example;
+use serde_json::json;
+
+use super::{MctsFinal, Planner};
+use crate::context::{PlanContext, PlanOutcome};
+use crate::error::PlanError;
+use crate::session::{stop_label, Budgeted, Interrupt, Session};
+use crate::steps::next_steps;
+
+/// UCT search (not in the paper; a standard counterpart to MC-ToT).
+///
+/// Each iteration selects a leaf by UCT from the root, expands it when it has been visited (one
+/// generation request of n samples gives its children, the distinct next steps, each with the
+/// sample it came from as its first rollout), simulates (scores one complete program with the
+/// discriminator) and adds the score to every node on the path. A program the generator
+/// declares finished, or one the task calls complete, is a terminal node scored as itself.
+#[derive(Debug, Clone, Copy)]
+pub struct Mcts {
+    pub iterations: usize,
+    pub exploration: f64,
+    pub final_choice: MctsFinal,
+}
+
+/// A partial program in the search tree.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TreeNode {
+    pub program: String,
+    /// Complete, or no continuation extends it: scored as itself.
+    pub terminal: bool,
+    pub expanded: bool,
+    pub visits: u64,
+    pub value_sum: f64,
+    /// The complete program sampled with this node's step, used for its first simulation.
+    pub rollout: Option<String>,
+    /// The best-scored complete program simulated under this node.
+    pub best: Option<(String, f64)>,
+}
+
+impl TreeNode {
+    fn mean(&self) -> f64 {
+        if self.visits == 0 {
+            0.0
+        } else {
+            self.value_sum / self.visits as f64
+        }
+    }
+}
+
+pub(crate) type Tree = DiGraph<TreeNode, ()>;
+
+/// The UCT value of a child: its mean plus `exploration * sqrt(ln(parent_visits) / visits)`;
+/// unvisited children come first.
+pub(crate) fn uct(mean: f64, visits: u64, parent_visits: u64, exploration: f64) -> f64 {
+    if visits == 0 {
+        return f64::INFINITY;
+    }
+    let parent = (parent_visits.max(1)) as f64;
+    mean + exploration * (parent.ln() / visits as f64).sqrt()
+}
+
+/// The children of `node`, oldest first.
+pub(crate) fn children(tree: &Tree, node: NodeIndex) -> Vec<NodeIndex> {
+    let mut children: Vec<_> = tree.neighbors_directed(node, Direction::Outgoing).collect();
+    children.sort();
+    children
+}
+
+/// The child of `node` with the highest UCT value (ties: the oldest).
+pub(crate) fn select_child(tree: &Tree, node: NodeIndex, exploration: f64) -> Option<NodeIndex> {
+    let parent_visits = tree[node].visits;
+    let mut best: Option<(NodeIndex, f64)> = None;
+    for child in children(tree, node) {
+        let c = &tree[child];
+        let value = uct(c.mean(), c.visits, parent_visits, exploration);
+        if best.is_none_or(|(_, b)| value > b) {
+            best = Some((child, value));
+        }
+    }
+    best.map(|(child, _)| child)
+}
+
+/// Adds `value` (from simulating `program`) to `leaf` and every ancestor.
+pub(crate) fn backpropagate(tree: &mut Tree, leaf: NodeIndex, value: f64, program: Option<&str>) {
+    let mut node = Some(leaf);
+    while let Some(current) = node {
+        let weight = &mut tree[current];
+        weight.visits += 1;
+        weight.value_sum += value;
+        if let Some(program) = program {
+            if weight.best.as_ref().is_none_or(|(_, best)| value > *best) {
+                weight.best = Some((program.to_string(), value));
+            }
+        }
+        node = tree.neighbors_directed(current, Direction::Incoming).next();
+    }
+}
+
+/// Descends from `root` by `choice` among visited children; returns the node reached.
+pub(crate) fn recommend(tree: &Tree, root: NodeIndex, choice: MctsFinal) -> NodeIndex {
+    let mut node = root;
+    loop {
+        let mut best: Option<NodeIndex> = None;
+        for child in children(tree, node).into_iter().filter(|c| tree[*c].visits > 0) {
+            let better = best.is_none_or(|b| {
+                let (c, b) = (&tree[child], &tree[b]);
+                match choice {
+                    MctsFinal::BestMean => c.mean() > b.mean(),
+                    MctsFinal::MostVisits => {
+                        c.visits > b.visits || (c.visits == b.visits && c.mean() > b.mean())
+                    }
+                }
+            });
+            if better {
+                best = Some(child);
+            }
+        }
+        match best {
+            Some(child) => node = child,
+            None => return node,
+        }
+    }
+}
+
+/// The search state of one example.
+struct Search {
+    tree: Tree,
+    root: NodeIndex,
+    score_cache: HashMap<String, f64>,
+    iterations: usize,
+}
+
+impl Search {
+    fn new() -> Self {
+        let mut tree = Tree::new();
+        let root = tree.add_node(TreeNode::default());
+        Self {
+            tree,
+            root,
+            score_cache: HashMap::new(),
+            iterations: 0,
+        }
+    }
+
+    async fn iterate(&mut self, session: &mut Session<'_>, exploration: f64) -> Result<(), Interrupt> {
+        let mut node = self.root;
+        while self.tree[node].expanded {
+            match select_child(&self.tree, node, exploration) {
+                Some(child) => node = child,
+                None => break,
+            }
+        }
+        let leaf = {
+            let weight = &self.tree[node];
+            let fresh = weight.visits == 0 && weight.rollout.is_some();
+            if weight.terminal || weight.expanded || fresh {
+                node
+            } else {
+                self.expand(session, node).await?
+            }
+        };
+        let program = {
+            let weight = &self.tree[leaf];
+            match (&weight.rollout, weight.terminal) {
+                (_, true) => weight.program.clone(),
+                (Some(rollout), false) => rollout.clone(),
+                (None, false) => weight.program.clone(),
+            }
+        };
+        let value = self.simulate(session, &program).await?;
+        let simulated = (!program.trim().is_empty()).then_some(program.as_str());
+        backpropagate(&mut self.tree, leaf, value, simulated);
+        self.iterations += 1;
+        Ok(())
+    }
+
+    /// Adds the distinct next steps of `node` as children; returns the first child, or `node`
+    /// itself, made terminal, when no sample extends it.
+    async fn expand(&mut self, session: &mut Session<'_>, node: NodeIndex) -> Result<NodeIndex, Interrupt> {
+        let partial = self.tree[node].program.clone();
+        let samples = session.sample(&partial, session.default_draw()).await?;
+        let task = session.ctx().task.clone();
+        self.tree[node].expanded = true;
+        let mut first = None;
+        for (child, source) in next_steps(task.as_ref(), &partial, &samples) {
+            let terminal = task.is_complete(&child);
+            let index = self.tree.add_node(TreeNode {
+                program: child,
+                terminal,
+                rollout: Some(source),
+                ..TreeNode::default()
+            });
+            self.tree.add_edge(node, index, ());
+            first.get_or_insert(index);
+        }
+        Ok(first.unwrap_or_else(|| {
+            self.tree[node].terminal = true;
+            node
+        }))
+    }
+
+    /// The discriminator's score of `program` (cached per normalized program; 0 when empty).
+    async fn simulate(&mut self, session: &mut Session<'_>, program: &str) -> Result<f64, Interrupt> {
+        if program.trim().is_empty() {
+            return Ok(0.0);
+        }
+        let key = session.ctx().task.normalize(program);
+        if let Some(score) = self.score_cache.get(&key) {
+            return Ok(*score);
+        }
+        let score = session.score(&[program.to_string()]).await?[0];
+        self.score_cache.insert(key, score);
+        Ok(score)
+    }
+
+    fn to_json(&self, returned: NodeIndex) -> serde_json::Value {
+        let nodes: Vec<_> = self
+            .tree
+            .node_indices()
+            .map(|index| {
+                let node = &self.tree[index];
+                let parent = self
+                    .tree
+                    .neighbors_directed(index, Direction::Incoming)
+                    .next()
+                    .map(NodeIndex::index);
+                json!({
+                    "id": index.index(),
+                    "parent": parent,
+                    "program": node.program,
+                    "value": (node.visits > 0).then(|| node.mean()),
+                    "visits": node.visits,
+                    "terminal": node.terminal,
+                    "rollout": node.rollout,
+                    "best": node.best.as_ref().map(|(p, s)| json!({ "program": p, "score": s })),
+                })
+            })
+            .collect();
+        json!({ "nodes": nodes, "returned": returned.index(), "iterations": self.iterations })
+    }
+}
+
+#[async_trait]
+impl Planner for Mcts {
+    fn name(&self) -> &'static str {
+        "mcts"
+    }
+
+    fn config(&self) -> serde_json::Value {
+        json!({
+            "iterations": self.iterations,
+            "exploration": self.exploration,
+            "final": self.final_choice,
+        })
+    }
+
+    async fn plan(&self, ctx: &PlanContext, example: &Example) -> Result<PlanOutcome, PlanError> {
+        let mut session = Session::new(ctx, example)?;
+        let mut search = Search::new();
+        let mut budget = None;
+        while search.iterations < self.iterations {
+            if let Err(stop) = search.iterate(&mut session, self.exploration).await.budgeted()? {
+                budget = Some(stop);
+                break;
+            }
+        }
+        let returned = recommend(&search.tree, search.root, self.final_choice);
+        let program = search.tree[returned]
+            .best
+            .as_ref()
+            .or(search.tree[search.root].best.as_ref())
+            .map(|(program, _)| program.clone())
+            .unwrap_or_default();
+        let mut trace = search.to_json(returned);
+        trace["planner"] = json!(self.name());
+        trace["stop"] = stop_label("iterations", budget);
+        Ok(session.finish(program, trace))
+    }
+}

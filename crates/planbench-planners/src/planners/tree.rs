@@ -1,0 +1,250 @@
+//! The paper's MC-ToT: best-first search over partial programs valued by Monte-Carlo rollouts.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use async_trait::async_trait;
+use planbench_core::Example;
+use serde_json::json;
+
+use super::{scored, Planner};
+use crate::context::{PlanContext, PlanOutcome};
+use crate::error::PlanError;
+use crate::session::{stop_label, BudgetStop, Budgeted, Interrupt, Session};
+use crate::steps::next_steps;
+
+/// Best-first tree search ("MC-ToT" in the paper).
+///
+/// Each expansion samples n continuations of the current partial program and takes the first
+/// new step of each. Every distinct step is valued by the best discriminator score of n
+/// rollouts completed from it (a step that completes the program is its own rollout); steps
+/// none of whose rollouts executes are pruned, the rest join a priority queue, and the best
+/// queued partial program is popped next. The search returns the first complete program popped;
+/// after `max_expansions` expansions it returns the last popped partial program, and when the
+/// queue runs dry it returns the first sample of the last expansion.
+#[derive(Debug, Clone, Copy)]
+pub struct MonteCarloTreeOfThought {
+    pub max_expansions: usize,
+}
+
+/// A partial program in the search tree.
+struct Node {
+    parent: Option<usize>,
+    program: String,
+    complete: bool,
+    rollouts: Vec<String>,
+    scores: Vec<f64>,
+    /// Best rollout score; `None` for the root and for steps without rollouts.
+    value: Option<f64>,
+    executable: bool,
+    expanded: bool,
+}
+
+impl Node {
+    fn to_json(&self, id: usize) -> serde_json::Value {
+        json!({
+            "id": id,
+            "parent": self.parent,
+            "program": self.program,
+            "value": self.value,
+            "visits": self.rollouts.len(),
+            "complete": self.complete,
+            "pruned": self.parent.is_some() && !self.queued(),
+            "expanded": self.expanded,
+            "rollouts": scored(&self.rollouts, &self.scores),
+        })
+    }
+
+    fn queued(&self) -> bool {
+        self.executable && self.value.is_some()
+    }
+}
+
+/// A queue entry: the best value first, then the earliest pushed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Queued {
+    value: f64,
+    order: usize,
+    node: usize,
+}
+
+impl Eq for Queued {}
+
+impl Ord for Queued {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.value
+            .total_cmp(&other.value)
+            .then_with(|| other.order.cmp(&self.order))
+    }
+}
+
+impl PartialOrd for Queued {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// How the search ended.
+enum Ending {
+    /// A node was returned (complete, or the last popped at the expansion limit).
+    Node(usize, &'static str),
+    /// The queue ran dry: the first sample of the last expansion.
+    Exhausted,
+    Budget(BudgetStop),
+}
+
+/// The search state of one example.
+#[derive(Default)]
+struct Search {
+    nodes: Vec<Node>,
+    queue: BinaryHeap<Queued>,
+    pops: Vec<usize>,
+    expansions: usize,
+    last_samples: Vec<String>,
+    best_rollout: Option<(String, f64)>,
+}
+
+impl Search {
+    /// Values one step by its rollouts and records it; queues it unless pruned.
+    async fn add_step(
+        &mut self,
+        session: &mut Session<'_>,
+        parent: usize,
+        program: String,
+    ) -> Result<(), Interrupt> {
+        let complete = session.ctx().task.is_complete(&program);
+        let rollouts = if complete {
+            vec![program.clone()]
+        } else {
+            session.sample(&program, session.default_draw()).await?
+        };
+        let scores = session.score(&rollouts).await?;
+        let mut executable = false;
+        for rollout in &rollouts {
+            if session.execute(rollout).await?.is_ok() {
+                executable = true;
+                break;
+            }
+        }
+        for (rollout, score) in rollouts.iter().zip(&scores) {
+            if self.best_rollout.as_ref().is_none_or(|(_, best)| score > best) {
+                self.best_rollout = Some((rollout.clone(), *score));
+            }
+        }
+        let value = scores.iter().copied().reduce(f64::max);
+        let id = self.nodes.len();
+        self.nodes.push(Node {
+            parent: Some(parent),
+            program,
+            complete,
+            rollouts,
+            scores,
+            value,
+            executable,
+            expanded: false,
+        });
+        if let (true, Some(value)) = (executable, value) {
+            self.queue.push(Queued {
+                value,
+                order: id,
+                node: id,
+            });
+        }
+        Ok(())
+    }
+
+    async fn run(&mut self, session: &mut Session<'_>, max_expansions: usize) -> Result<Ending, PlanError> {
+        self.nodes.push(Node {
+            parent: None,
+            program: String::new(),
+            complete: false,
+            rollouts: Vec::new(),
+            scores: Vec::new(),
+            value: None,
+            executable: true,
+            expanded: false,
+        });
+        let mut current = 0;
+        while self.expansions < max_expansions {
+            if let Err(stop) = self.expand(session, current).await.budgeted()? {
+                return Ok(Ending::Budget(stop));
+            }
+            let Some(best) = self.queue.pop() else {
+                return Ok(Ending::Exhausted);
+            };
+            current = best.node;
+            self.pops.push(current);
+            if self.nodes[current].complete {
+                return Ok(Ending::Node(current, "complete"));
+            }
+        }
+        Ok(Ending::Node(current, "expansion_limit"))
+    }
+
+    async fn expand(&mut self, session: &mut Session<'_>, current: usize) -> Result<(), Interrupt> {
+        let partial = self.nodes[current].program.clone();
+        let samples = session.sample(&partial, session.default_draw()).await?;
+        self.expansions += 1;
+        self.nodes[current].expanded = true;
+        let children = next_steps(session.ctx().task.as_ref(), &partial, &samples);
+        self.last_samples = samples;
+        for (child, _) in children {
+            self.add_step(session, current, child).await?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Planner for MonteCarloTreeOfThought {
+    fn name(&self) -> &'static str {
+        "tree"
+    }
+
+    fn config(&self) -> serde_json::Value {
+        json!({ "max_expansions": self.max_expansions })
+    }
+
+    async fn plan(&self, ctx: &PlanContext, example: &Example) -> Result<PlanOutcome, PlanError> {
+        let mut session = Session::new(ctx, example)?;
+        let mut search = Search::default();
+        let ending = search.run(&mut session, self.max_expansions).await?;
+        let (program, returned, stop) = match ending {
+            Ending::Node(id, reason) => (
+                search.nodes[id].program.clone(),
+                Some(id),
+                stop_label(reason, None),
+            ),
+            Ending::Exhausted => (
+                search.last_samples.first().cloned().unwrap_or_default(),
+                None,
+                stop_label("queue_empty", None),
+            ),
+            Ending::Budget(stop) => (
+                search
+                    .best_rollout
+                    .as_ref()
+                    .map(|(program, _)| program.clone())
+                    .or_else(|| search.last_samples.first().cloned())
+                    .unwrap_or_default(),
+                None,
+                stop_label("", Some(stop)),
+            ),
+        };
+        let nodes: Vec<_> = search
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(id, node)| node.to_json(id))
+            .collect();
+        let trace = json!({
+            "planner": self.name(),
+            "nodes": nodes,
+            "pops": search.pops,
+            "expansions": search.expansions,
+            "returned": returned,
+            "stop": stop,
+        });
+        Ok(session.finish(program, trace))
+    }
+}

@@ -1,0 +1,225 @@
+//! One planner run on one example: prompts, sampling, scoring and execution, with cost
+//! accounting and budget checks in one place.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use planbench_core::{Cost, Example, Execution, GenerateRequest, Prompt, SamplingParams};
+use serde::Serialize;
+
+use crate::context::{PlanContext, PlanOutcome};
+use crate::error::PlanError;
+use crate::seed;
+use crate::steps::distinct_programs;
+
+/// Which budget limit stopped a planner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum BudgetStop {
+    LlmCalls,
+    Seconds,
+}
+
+/// Why a session operation did not run: a budget limit (planners then return their best program
+/// so far) or an error.
+#[derive(Debug)]
+pub(crate) enum Interrupt {
+    Budget(BudgetStop),
+    Failed(PlanError),
+}
+
+impl<E: Into<PlanError>> From<E> for Interrupt {
+    fn from(error: E) -> Self {
+        Interrupt::Failed(error.into())
+    }
+}
+
+/// How a planner's search ended, for its trace.
+pub(crate) fn stop_label(reason: &str, budget: Option<BudgetStop>) -> serde_json::Value {
+    match budget {
+        Some(stop) => serde_json::json!({ "budget": stop }),
+        None => serde_json::Value::String(reason.to_string()),
+    }
+}
+
+/// Sampling settings of one generation request.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Draw {
+    pub n: usize,
+    pub temperature: f32,
+}
+
+/// The state of one planner run on one example.
+pub(crate) struct Session<'a> {
+    ctx: &'a PlanContext,
+    example: &'a Example,
+    example_seed: u64,
+    requests: u64,
+    started: Instant,
+    generation_prompt: Prompt,
+    cost: Cost,
+}
+
+impl<'a> Session<'a> {
+    /// Starts a run: renders the generation prompt and derives the example's seed.
+    pub fn new(ctx: &'a PlanContext, example: &'a Example) -> Result<Self, PlanError> {
+        Ok(Self {
+            ctx,
+            example,
+            example_seed: seed::example_seed(ctx.seed, &example.id),
+            requests: 0,
+            started: Instant::now(),
+            generation_prompt: ctx.task.generation_prompt(example)?,
+            cost: Cost::default(),
+        })
+    }
+
+    pub fn ctx(&self) -> &PlanContext {
+        self.ctx
+    }
+
+    pub fn example(&self) -> &Example {
+        self.example
+    }
+
+    pub fn example_seed(&self) -> u64 {
+        self.example_seed
+    }
+
+    /// The run's default sampling (n and temperature of [`PlanContext::sampling`]).
+    pub fn default_draw(&self) -> Draw {
+        Draw {
+            n: self.ctx.sampling.n,
+            temperature: self.ctx.sampling.temperature,
+        }
+    }
+
+    fn check_budget(&self, counts_calls: bool) -> Result<(), Interrupt> {
+        let budget = &self.ctx.budget;
+        if let Some(max) = budget.max_seconds {
+            if self.started.elapsed().as_secs_f64() >= max {
+                return Err(Interrupt::Budget(BudgetStop::Seconds));
+            }
+        }
+        if let Some(max) = budget.max_llm_calls {
+            if counts_calls && self.cost.llm_calls >= max {
+                return Err(Interrupt::Budget(BudgetStop::LlmCalls));
+            }
+        }
+        Ok(())
+    }
+
+    /// Samples programs for the example that continue `partial` (empty for whole programs).
+    pub async fn sample(&mut self, partial: &str, draw: Draw) -> Result<Vec<String>, Interrupt> {
+        let prompt = self.generation_prompt.clone();
+        self.sample_with(prompt, partial, draw).await
+    }
+
+    /// Samples programs answering `prompt` that continue `partial`: distinct, non-empty, in
+    /// sample order.
+    pub async fn sample_with(
+        &mut self,
+        prompt: Prompt,
+        partial: &str,
+        draw: Draw,
+    ) -> Result<Vec<String>, Interrupt> {
+        self.check_budget(true)?;
+        let task = &self.ctx.task;
+        let answer_prefix = format!("{}{partial}", task.response_prefix());
+        let request = GenerateRequest {
+            prompt,
+            assistant_prefix: answer_prefix.clone(),
+            params: SamplingParams {
+                n: draw.n,
+                temperature: draw.temperature,
+                top_p: self.ctx.sampling.top_p,
+                max_tokens: self.ctx.sampling.max_tokens,
+                stop: task.stop_sequences(),
+                seed: seed::request_seed(self.example_seed, self.requests),
+            },
+        };
+        self.requests += 1;
+        let generation = self.ctx.generator.generate(&request).await?;
+        self.cost.add_generation(&generation.usage);
+        Ok(distinct_programs(
+            task.as_ref(),
+            &answer_prefix,
+            &generation.completions,
+        ))
+    }
+
+    /// Scores `programs` with the discriminator (one score per program, in order).
+    pub async fn score(&mut self, programs: &[String]) -> Result<Vec<f64>, Interrupt> {
+        if programs.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.check_budget(true)?;
+        let discriminator = &self.ctx.discriminator;
+        let scores = discriminator.score(self.example, programs).await?;
+        self.cost.merge(&scores.cost);
+        let bad = |problem: String| PlanError::BadScores {
+            discriminator: discriminator.describe(),
+            problem,
+        };
+        if scores.scores.len() != programs.len() {
+            return Err(bad(format!(
+                "returned {} scores for {} programs",
+                scores.scores.len(),
+                programs.len()
+            ))
+            .into());
+        }
+        if let Some(i) = scores.scores.iter().position(|s| !s.is_finite()) {
+            return Err(bad(format!("returned the non-finite score {} for program {i}", scores.scores[i])).into());
+        }
+        Ok(scores.scores)
+    }
+
+    /// Executes `program` on a blocking thread.
+    pub async fn execute(&mut self, program: &str) -> Result<Execution, Interrupt> {
+        self.check_budget(false)?;
+        let execution = execute_blocking(&self.ctx.task, self.example, program)
+            .await
+            .map_err(|e| PlanError::Blocking(e.to_string()))?;
+        self.cost.execution_seconds += execution.seconds;
+        Ok(execution)
+    }
+
+    /// Ends the run with `program` and `trace`; the trace gains the example seed.
+    pub fn finish(self, program: String, mut trace: serde_json::Value) -> PlanOutcome {
+        if let Some(fields) = trace.as_object_mut() {
+            fields.insert("example_seed".into(), self.example_seed.into());
+            fields.insert("program".into(), program.clone().into());
+        }
+        PlanOutcome {
+            program,
+            trace,
+            cost: self.cost,
+        }
+    }
+}
+
+/// Runs [`planbench_core::Task::execute`] on a blocking thread.
+pub(crate) async fn execute_blocking(
+    task: &Arc<dyn planbench_core::Task>,
+    example: &Example,
+    program: &str,
+) -> Result<Execution, tokio::task::JoinError> {
+    let (task, example, program) = (Arc::clone(task), example.clone(), program.to_string());
+    tokio::task::spawn_blocking(move || task.execute(&example, &program)).await
+}
+
+/// Separates budget stops (an inner `Err`) from failures (the outer `Err`).
+pub(crate) trait Budgeted<T> {
+    fn budgeted(self) -> Result<Result<T, BudgetStop>, PlanError>;
+}
+
+impl<T> Budgeted<T> for Result<T, Interrupt> {
+    fn budgeted(self) -> Result<Result<T, BudgetStop>, PlanError> {
+        match self {
+            Ok(value) => Ok(Ok(value)),
+            Err(Interrupt::Budget(stop)) => Ok(Err(stop)),
+            Err(Interrupt::Failed(error)) => Err(error),
+        }
+    }
+}

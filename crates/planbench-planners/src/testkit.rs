@@ -1,0 +1,274 @@
+//! Test support: a toy task, a scripted generator and a scripted discriminator.
+//!
+//! The toy task asks for integers that sum to the gold number. A program is one integer per line
+//! and a final line `=`; each line is a step; executing it sums the integers (a line that is not
+//! an integer is an execution error).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use planbench_core::{
+    AnswerProbs, AnswerProbsRequest, Cost, Discriminator, DiscriminatorError, Example, ExecError,
+    Execution, GenError, GenerateRequest, Generation, Generator, OracleRule, Output, Prompt,
+    Scores, Task, TaskError, Usage, Value,
+};
+
+use crate::context::{Budget, PlanContext, SamplingDefaults};
+
+/// The toy "sum" task.
+#[derive(Debug, Default)]
+pub(crate) struct SumTask;
+
+impl SumTask {
+    fn sum(program: &str) -> Result<i64, String> {
+        program
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty() && *line != "=")
+            .map(|line| line.parse::<i64>().map_err(|_| format!("not an integer: {line}")))
+            .sum()
+    }
+
+    fn describe(execution: &Execution) -> String {
+        match &execution.result {
+            Ok(Output::Answer(value)) => format!("ok {value}"),
+            Ok(other) => format!("ok {other:?}"),
+            Err(error) => error.to_string(),
+        }
+    }
+}
+
+pub(crate) fn prompt_text(prompt: &Prompt) -> &str {
+    match prompt {
+        Prompt::Text(text) => text,
+        Prompt::Chat(_) => "",
+    }
+}
+
+impl Task for SumTask {
+    fn name(&self) -> &str {
+        "sum"
+    }
+
+    fn generation_prompt(&self, example: &Example) -> Result<Prompt, TaskError> {
+        Ok(Prompt::Text(format!("SOLVE {}", example.question)))
+    }
+
+    fn correction_prompt(
+        &self,
+        _example: &Example,
+        program: &str,
+        execution: &Execution,
+    ) -> Result<Prompt, TaskError> {
+        Ok(Prompt::Text(format!("FIX {program}\nRESULT {}", Self::describe(execution))))
+    }
+
+    fn discrimination_prompt(
+        &self,
+        _example: &Example,
+        program: &str,
+        execution: Option<&Execution>,
+    ) -> Result<Prompt, TaskError> {
+        let result = execution.map(|e| format!("\nRESULT {}", Self::describe(e)));
+        Ok(Prompt::Text(format!("JUDGE {program}{}", result.unwrap_or_default())))
+    }
+
+    fn response_prefix(&self) -> String {
+        "```\n".into()
+    }
+
+    fn stop_sequences(&self) -> Vec<String> {
+        vec!["```".into()]
+    }
+
+    fn extract_program(&self, completion: &str) -> String {
+        let body = completion.split_once("```\n").map_or(completion, |(_, body)| body);
+        body.split("```").next().unwrap_or("").trim().to_string()
+    }
+
+    fn normalize(&self, program: &str) -> String {
+        program.split_whitespace().collect()
+    }
+
+    fn split_steps(&self, program: &str) -> Vec<String> {
+        program.split_inclusive('\n').map(str::to_string).collect()
+    }
+
+    fn is_complete(&self, program: &str) -> bool {
+        program.lines().last().is_some_and(|line| line.trim() == "=")
+    }
+
+    fn execute(&self, _example: &Example, program: &str) -> Execution {
+        Execution {
+            result: Self::sum(program)
+                .map(|sum| Output::Answer(Value::Integer(sum)))
+                .map_err(ExecError::Failed),
+            seconds: 0.001,
+        }
+    }
+
+    fn is_correct(&self, example: &Example, program: &str) -> bool {
+        self.oracle_score(example, program, OracleRule::Exact) == 1.0
+    }
+
+    /// Exact: 1 when the sum is the gold number. Paper: `1 / (1 + |sum - gold|)`.
+    fn oracle_score(&self, example: &Example, program: &str, rule: OracleRule) -> f64 {
+        let (Ok(sum), Ok(gold)) = (Self::sum(program), example.gold.parse::<i64>()) else {
+            return 0.0;
+        };
+        match rule {
+            OracleRule::Exact => f64::from(u8::from(sum == gold)),
+            OracleRule::Paper => 1.0 / (1.0 + (sum - gold).abs() as f64),
+        }
+    }
+}
+
+type Script = dyn Fn(&GenerateRequest) -> Vec<String> + Send + Sync;
+
+/// A generator whose completions come from a script of the request; answer probabilities are
+/// `[p, 1 - p]` with `p` looked up by the program of a `JUDGE` prompt (0.5 when unknown).
+pub(crate) struct ScriptedGenerator {
+    script: Box<Script>,
+    yes: HashMap<String, f64>,
+    pub requests: Mutex<Vec<GenerateRequest>>,
+    pub judged: Mutex<Vec<String>>,
+}
+
+impl ScriptedGenerator {
+    pub fn new(script: impl Fn(&GenerateRequest) -> Vec<String> + Send + Sync + 'static) -> Self {
+        Self {
+            script: Box::new(script),
+            yes: HashMap::new(),
+            requests: Mutex::new(Vec::new()),
+            judged: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Completions looked up by the request's partial program (the prefix after "```\n").
+    pub fn by_partial(table: &[(&str, &[&str])]) -> Self {
+        let table: HashMap<String, Vec<String>> = table
+            .iter()
+            .map(|(partial, completions)| {
+                (partial.to_string(), completions.iter().map(|c| c.to_string()).collect())
+            })
+            .collect();
+        Self::new(move |request| {
+            let partial = request.assistant_prefix.trim_start_matches("```\n");
+            table.get(partial).cloned().unwrap_or_default()
+        })
+    }
+
+    pub fn with_yes(mut self, program: &str, p: f64) -> Self {
+        self.yes.insert(program.to_string(), p);
+        self
+    }
+
+    pub fn partials(&self) -> Vec<String> {
+        let requests = self.requests.lock().unwrap();
+        requests
+            .iter()
+            .map(|r| r.assistant_prefix.trim_start_matches("```\n").to_string())
+            .collect()
+    }
+}
+
+#[async_trait]
+impl Generator for ScriptedGenerator {
+    fn identity(&self) -> String {
+        "scripted".into()
+    }
+
+    async fn generate(&self, request: &GenerateRequest) -> Result<Generation, GenError> {
+        self.requests.lock().unwrap().push(request.clone());
+        Ok(Generation {
+            completions: (self.script)(request),
+            usage: Usage {
+                prompt_tokens: 10,
+                completion_tokens: 5,
+                ..Usage::default()
+            },
+        })
+    }
+
+    async fn answer_probs(&self, request: &AnswerProbsRequest) -> Result<AnswerProbs, GenError> {
+        let text = prompt_text(&request.prompt);
+        self.judged.lock().unwrap().push(text.to_string());
+        let program = text
+            .strip_prefix("JUDGE ")
+            .map(|rest| rest.split("\nRESULT").next().unwrap_or(""))
+            .unwrap_or("");
+        let p = self.yes.get(program).copied().unwrap_or(0.5);
+        Ok(AnswerProbs {
+            probs: vec![p, 1.0 - p],
+            usage: Usage {
+                prompt_tokens: 20,
+                completion_tokens: 1,
+                ..Usage::default()
+            },
+        })
+    }
+}
+
+/// A discriminator with fixed scores per normalized program (0 when unknown); each candidate
+/// costs one LLM call.
+#[derive(Default)]
+pub(crate) struct ScriptedDiscriminator {
+    scores: HashMap<String, f64>,
+    pub batches: Mutex<Vec<Vec<String>>>,
+}
+
+impl ScriptedDiscriminator {
+    pub fn new(scores: &[(&str, f64)]) -> Self {
+        Self {
+            scores: scores.iter().map(|(p, s)| (SumTask.normalize(p), *s)).collect(),
+            batches: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+#[async_trait]
+impl Discriminator for ScriptedDiscriminator {
+    fn describe(&self) -> String {
+        "scripted".into()
+    }
+
+    async fn score(&self, _: &Example, programs: &[String]) -> Result<Scores, DiscriminatorError> {
+        self.batches.lock().unwrap().push(programs.to_vec());
+        let mut cost = Cost::default();
+        let scores = programs
+            .iter()
+            .map(|program| {
+                cost.add_discrimination(&Usage::default());
+                self.scores.get(&SumTask.normalize(program)).copied().unwrap_or(0.0)
+            })
+            .collect();
+        Ok(Scores { scores, cost })
+    }
+}
+
+/// The example "sum to 6".
+pub(crate) fn example() -> Example {
+    Example {
+        id: "toy/0".into(),
+        index: 0,
+        question: "sum to 6".into(),
+        gold: "6".into(),
+        db_id: None,
+    }
+}
+
+/// A context with the default sampling and no budget.
+pub(crate) fn context(
+    generator: &Arc<ScriptedGenerator>,
+    discriminator: &Arc<ScriptedDiscriminator>,
+) -> PlanContext {
+    PlanContext {
+        task: Arc::new(SumTask),
+        generator: generator.clone(),
+        discriminator: discriminator.clone(),
+        sampling: SamplingDefaults::default(),
+        budget: Budget::default(),
+        seed: 7,
+    }
+}

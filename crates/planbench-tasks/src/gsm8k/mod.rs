@@ -1,0 +1,252 @@
+//! GSM8K grade-school math, answered with program-of-thought Python (the paper's setting) or
+//! with chain-of-thought reasoning.
+//!
+//! * Data: `gsm8k/<split>.jsonl` under the data directory; example ids are `<split>/<index>`
+//!   and `gold` is the number after `#### ` without commas.
+//! * Program of thought: the model writes Python that assigns `answer`; programs run in the
+//!   [`sandbox`] and are correct when `answer == gold` in Python's sense (exact numeric equality
+//!   of ints and floats, so `18.0` equals `18`; no tolerance), which is how the paper judges
+//!   them. A program that leaves `answer` unset answers `None`, which is wrong.
+//! * Chain of thought: the model reasons and ends with `#### <number>`; the answer is read with
+//!   lm-evaluation-harness' strict filter `#### (\-?[0-9\.\,]+)` (first match) and judged by the
+//!   same numeric equality.
+
+mod cot;
+mod data;
+mod number;
+mod pot;
+mod prompts;
+pub mod sandbox;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use planbench_core::{Example, Execution, OracleRule, Output, Prompt, Task, TaskError};
+
+pub use number::Number;
+pub use sandbox::{worker_main, WorkerCommand};
+
+use prompts::Prompts;
+use sandbox::{Sandbox, SandboxLimits};
+
+/// A GSM8K split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Split {
+    Test,
+    Train,
+}
+
+impl Split {
+    /// The split's name, as in its file name and example ids.
+    pub fn name(self) -> &'static str {
+        match self {
+            Split::Test => "test",
+            Split::Train => "train",
+        }
+    }
+}
+
+impl fmt::Display for Split {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How the model answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AnswerFormat {
+    /// A Python program that assigns `answer` (`--format pot`).
+    ProgramOfThought,
+    /// Step-by-step reasoning that ends with `#### <number>` (`--format cot`).
+    ChainOfThought,
+}
+
+/// What [`Gsm8kTask::load`] needs.
+#[derive(Debug, Clone)]
+pub struct Gsm8kConfig {
+    /// The directory that holds `gsm8k/test.jsonl` and `gsm8k/train.jsonl`.
+    pub data_dir: PathBuf,
+    pub split: Split,
+    pub format: AnswerFormat,
+    /// Wall-clock limit of one program.
+    pub timeout: Duration,
+    /// Memory one program may allocate.
+    pub memory_limit_bytes: u64,
+    /// How to start sandbox workers.
+    pub worker: WorkerCommand,
+}
+
+impl Gsm8kConfig {
+    /// The test split in program-of-thought, 5 s and 256 MiB per program, and the default
+    /// worker command (see [`WorkerCommand::default`]).
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            split: Split::Test,
+            format: AnswerFormat::ProgramOfThought,
+            timeout: Duration::from_secs(5),
+            memory_limit_bytes: 256 << 20,
+            worker: WorkerCommand::default(),
+        }
+    }
+}
+
+/// The GSM8K task.
+#[derive(Debug)]
+pub struct Gsm8kTask {
+    format: AnswerFormat,
+    examples: Vec<Example>,
+    prompts: Prompts,
+    /// The program sandbox (program-of-thought only).
+    sandbox: Option<Sandbox>,
+}
+
+impl Gsm8kTask {
+    /// Loads the split and, for program-of-thought, starts one sandbox worker to check that
+    /// programs can run.
+    pub fn load(config: Gsm8kConfig) -> Result<Self, TaskError> {
+        let path = config
+            .data_dir
+            .join("gsm8k")
+            .join(format!("{}.jsonl", config.split));
+        let examples = data::load(&path, config.split.name())?;
+        let prompts = Prompts::new(config.format)?;
+        let sandbox = match config.format {
+            AnswerFormat::ChainOfThought => None,
+            AnswerFormat::ProgramOfThought => {
+                let sandbox = Sandbox::new(
+                    config.worker,
+                    SandboxLimits {
+                        timeout: config.timeout,
+                        memory_bytes: config.memory_limit_bytes,
+                    },
+                );
+                sandbox
+                    .warm_up()
+                    .map_err(|e| TaskError::Invalid(e.to_string()))?;
+                Some(sandbox)
+            }
+        };
+        Ok(Self {
+            format: config.format,
+            examples,
+            prompts,
+            sandbox,
+        })
+    }
+
+    /// The examples of the split, in file order.
+    pub fn examples(&self) -> &[Example] {
+        &self.examples
+    }
+
+    /// The answer format.
+    pub fn format(&self) -> AnswerFormat {
+        self.format
+    }
+
+    /// Whether `execution` answered `example` correctly: its answer equals the gold number.
+    pub fn judge(&self, example: &Example, execution: &Execution) -> bool {
+        let Some(gold) = Number::parse(&example.gold) else {
+            return false;
+        };
+        match &execution.result {
+            Ok(Output::Answer(value)) => gold.equals(value),
+            _ => false,
+        }
+    }
+}
+
+impl Task for Gsm8kTask {
+    fn name(&self) -> &str {
+        "gsm8k"
+    }
+
+    fn generation_prompt(&self, example: &Example) -> Result<Prompt, TaskError> {
+        self.prompts.generation(&example.question)
+    }
+
+    fn correction_prompt(
+        &self,
+        example: &Example,
+        program: &str,
+        execution: &Execution,
+    ) -> Result<Prompt, TaskError> {
+        self.prompts
+            .correction(&example.question, program, execution)
+    }
+
+    fn discrimination_prompt(
+        &self,
+        example: &Example,
+        program: &str,
+        execution: Option<&Execution>,
+    ) -> Result<Prompt, TaskError> {
+        self.prompts
+            .discrimination(&example.question, program, execution)
+    }
+
+    fn response_prefix(&self) -> String {
+        match self.format {
+            AnswerFormat::ProgramOfThought => "```python\n".to_string(),
+            AnswerFormat::ChainOfThought => String::new(),
+        }
+    }
+
+    fn stop_sequences(&self) -> Vec<String> {
+        match self.format {
+            AnswerFormat::ProgramOfThought => vec!["```".to_string()],
+            AnswerFormat::ChainOfThought => vec!["\n\n## ".to_string()],
+        }
+    }
+
+    fn extract_program(&self, completion: &str) -> String {
+        match self.format {
+            AnswerFormat::ProgramOfThought => pot::extract(completion),
+            AnswerFormat::ChainOfThought => cot::extract(completion),
+        }
+    }
+
+    fn normalize(&self, program: &str) -> String {
+        match self.format {
+            AnswerFormat::ProgramOfThought => pot::normalize(program),
+            AnswerFormat::ChainOfThought => cot::normalize(program),
+        }
+    }
+
+    /// One step per non-blank line (for both formats).
+    fn split_steps(&self, program: &str) -> Vec<String> {
+        pot::split_steps(program)
+    }
+
+    /// Program of thought: `answer` is assigned at top level (see the module docs of `pot`);
+    /// chain of thought: a `#### <number>` line is present.
+    fn is_complete(&self, program: &str) -> bool {
+        match self.format {
+            AnswerFormat::ProgramOfThought => pot::assigns_answer(program),
+            AnswerFormat::ChainOfThought => cot::is_complete(program),
+        }
+    }
+
+    fn execute(&self, _example: &Example, program: &str) -> Execution {
+        match &self.sandbox {
+            Some(sandbox) => sandbox.run(program),
+            None => cot::execute(program),
+        }
+    }
+
+    fn is_correct(&self, example: &Example, program: &str) -> bool {
+        self.judge(example, &self.execute(example, program))
+    }
+
+    /// Both rules are answer equality: the paper's GSM8K oracle scores a program by whether its
+    /// `answer` equals the gold answer, which is the task's correctness.
+    fn oracle_score(&self, example: &Example, program: &str, rule: OracleRule) -> f64 {
+        match rule {
+            OracleRule::Paper | OracleRule::Exact => {
+                f64::from(u8::from(self.is_correct(example, program)))
+            }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! The prompts of the task, rendered from `tasks/gsm8k.toml` (embedded in the binary).
+
+use std::path::Path;
+
+use planbench_core::{ChatMessage, ExecError, Execution, Output, Prompt, Role, TaskError};
+
+use super::AnswerFormat;
+use crate::templates::Templates;
+
+const TEMPLATES: &str = include_str!("../../../../tasks/gsm8k.toml");
+
+/// The templates of one answer format.
+#[derive(Debug, Clone)]
+pub struct Prompts {
+    templates: Templates,
+    prefix: &'static str,
+}
+
+impl Prompts {
+    /// Parses the embedded templates for `format`.
+    pub fn new(format: AnswerFormat) -> Result<Self, TaskError> {
+        let templates = Templates::parse(Path::new("tasks/gsm8k.toml"), TEMPLATES)?;
+        let prefix = match format {
+            AnswerFormat::ProgramOfThought => "pot",
+            AnswerFormat::ChainOfThought => "cot",
+        };
+        Ok(Self { templates, prefix })
+    }
+
+    /// Asks for an answer to `question`.
+    pub fn generation(&self, question: &str) -> Result<Prompt, TaskError> {
+        self.user("generate", &[("question", question)])
+    }
+
+    /// Asks to fix `program`, showing how it executed.
+    pub fn correction(
+        &self,
+        question: &str,
+        program: &str,
+        execution: &Execution,
+    ) -> Result<Prompt, TaskError> {
+        let result = describe(execution);
+        self.user(
+            "correct",
+            &[("question", question), ("program", program), ("result", &result)],
+        )
+    }
+
+    /// Asks whether `program` is correct, with its execution result when given.
+    pub fn discrimination(
+        &self,
+        question: &str,
+        program: &str,
+        execution: Option<&Execution>,
+    ) -> Result<Prompt, TaskError> {
+        match execution {
+            None => self.user(
+                "discriminate",
+                &[("question", question), ("program", program)],
+            ),
+            Some(execution) => {
+                let result = describe(execution);
+                self.user(
+                    "discriminate_result",
+                    &[("question", question), ("program", program), ("result", &result)],
+                )
+            }
+        }
+    }
+
+    /// One user message rendered from template `<format>_<name>`.
+    fn user(&self, name: &str, values: &[(&str, &str)]) -> Result<Prompt, TaskError> {
+        let text = self
+            .templates
+            .render(&format!("{}_{name}", self.prefix), values)?;
+        Ok(Prompt::Chat(vec![ChatMessage::new(Role::User, text)]))
+    }
+}
+
+/// An execution as the prompts show it: the value of `answer` (as Python's `str` prints it), or
+/// `ERROR: ` and what went wrong.
+pub fn describe(execution: &Execution) -> String {
+    match &execution.result {
+        Ok(Output::Answer(value)) => value.to_string(),
+        Ok(Output::Table { .. }) => "ERROR: the program produced a table, not an answer".into(),
+        Err(ExecError::Failed(message)) => format!("ERROR: {message}"),
+        Err(error) => format!("ERROR: {error}"),
+    }
+}

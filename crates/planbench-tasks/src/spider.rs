@@ -1,0 +1,1 @@
+//! Spider text-to-SQL (to be written).
