@@ -1,1 +1,56 @@
-fn main() {}
+//! `planbench`: when does tree search help an LLM plan, compared with re-ranking?
+
+mod args;
+mod backend;
+mod commands;
+mod runner;
+mod select;
+mod summary;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+/// Measures LLM planning methods (greedy, re-ranking, iterative correction, tree search) with
+/// LLM or simulated discriminators on Spider and GSM8K.
+#[derive(Debug, Parser)]
+#[command(name = "planbench", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a planner on a task; results are stored and the same command resumes.
+    Run(commands::run::RunArgs),
+    /// Print completions of a prompt from the configured backend (a smoke test).
+    Generate(commands::generate::GenerateArgs),
+    /// List runs, show one run, or print one example's trace.
+    Show(commands::show::ShowArgs),
+    /// Write a Spider run's predictions and gold queries in test-suite-sql-eval's format.
+    Export(commands::export::ExportArgs),
+}
+
+fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(
+                "warn,planbench=info,planbench_cli=info,planbench_planners=info,planbench_tasks=info,planbench_models=info",
+            )),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        match cli.command {
+            Command::Run(args) => commands::run::execute(args).await,
+            Command::Generate(args) => commands::generate::execute(args).await,
+            Command::Show(args) => commands::show::execute(args),
+            Command::Export(args) => commands::export::execute(args),
+        }
+    })
+}

@@ -242,7 +242,9 @@ mod tests {
 
     #[test]
     fn random_tie_breaking_is_seeded_and_fair() {
-        let pool: Vec<_> = (0..400).map(|i| example(&i.to_string(), &[true, false])).collect();
+        let pool: Vec<_> = (0..400)
+            .map(|i| example(&i.to_string(), &[true, false]))
+            .collect();
         let scores = vec![vec![0.5, 0.5]; 400];
         let first = intrinsic_metrics(&pool, &scores, 1).unwrap();
         assert_eq!(first, intrinsic_metrics(&pool, &scores, 1).unwrap());

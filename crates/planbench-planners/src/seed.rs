@@ -27,7 +27,11 @@ pub(crate) fn example_seed(run_seed: u64, example_id: &str) -> u64 {
 
 /// The sampler seed of the `index`-th generation request made for an example.
 pub(crate) fn request_seed(example_seed: u64, index: u64) -> u64 {
-    hash_u64(&[b"request", &example_seed.to_le_bytes(), &index.to_le_bytes()])
+    hash_u64(&[
+        b"request",
+        &example_seed.to_le_bytes(),
+        &index.to_le_bytes(),
+    ])
 }
 
 #[cfg(test)]

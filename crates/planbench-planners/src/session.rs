@@ -82,10 +82,6 @@ impl<'a> Session<'a> {
         self.example
     }
 
-    pub fn example_seed(&self) -> u64 {
-        self.example_seed
-    }
-
     /// The run's default sampling (n and temperature of [`PlanContext::sampling`]).
     pub fn default_draw(&self) -> Draw {
         Draw {
@@ -170,7 +166,11 @@ impl<'a> Session<'a> {
             .into());
         }
         if let Some(i) = scores.scores.iter().position(|s| !s.is_finite()) {
-            return Err(bad(format!("returned the non-finite score {} for program {i}", scores.scores[i])).into());
+            return Err(bad(format!(
+                "returned the non-finite score {} for program {i}",
+                scores.scores[i]
+            ))
+            .into());
         }
         Ok(scores.scores)
     }

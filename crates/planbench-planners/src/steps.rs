@@ -39,9 +39,7 @@ pub(crate) fn extend_by_one_step(task: &dyn Task, partial: &str, program: &str) 
         prefix.push_str(&step);
         let candidate = prefix.trim_end();
         if candidate.len() > base.len() {
-            return candidate
-                .starts_with(base)
-                .then(|| candidate.to_string());
+            return candidate.starts_with(base).then(|| candidate.to_string());
         }
     }
     None
@@ -73,7 +71,12 @@ mod tests {
     #[test]
     fn programs_are_extracted_deduplicated_and_ordered() {
         let task = SumTask::default();
-        let completions = ["1\n2\n=\n```".to_string(), " 1\n2\n= ".into(), "```".into(), "3\n=".into()];
+        let completions = [
+            "1\n2\n=\n```".to_string(),
+            " 1\n2\n= ".into(),
+            "```".into(),
+            "3\n=".into(),
+        ];
         assert_eq!(
             distinct_programs(&task, "```\n", &completions),
             vec!["1\n2\n=".to_string(), "3\n=".to_string()]
@@ -88,16 +91,28 @@ mod tests {
     #[test]
     fn steps_extend_the_partial_program_by_one_step() {
         let task = SumTask::default();
-        assert_eq!(extend_by_one_step(&task, "", "1\n2\n=").as_deref(), Some("1"));
-        assert_eq!(extend_by_one_step(&task, "1", "1\n2\n=").as_deref(), Some("1\n2"));
-        assert_eq!(extend_by_one_step(&task, "1\n2", "1\n2\n=").as_deref(), Some("1\n2\n="));
+        assert_eq!(
+            extend_by_one_step(&task, "", "1\n2\n=").as_deref(),
+            Some("1")
+        );
+        assert_eq!(
+            extend_by_one_step(&task, "1", "1\n2\n=").as_deref(),
+            Some("1\n2")
+        );
+        assert_eq!(
+            extend_by_one_step(&task, "1\n2", "1\n2\n=").as_deref(),
+            Some("1\n2\n=")
+        );
         // Nothing new, or a program that does not continue the partial one.
         assert_eq!(extend_by_one_step(&task, "1\n2\n=", "1\n2\n="), None);
         assert_eq!(extend_by_one_step(&task, "7", "1\n2\n="), None);
         let programs = ["1\n2\n=".to_string(), "1\n2\n3\n=".into(), "4\n=".into()];
         assert_eq!(
             next_steps(&task, "", &programs),
-            vec![("1".to_string(), programs[0].clone()), ("4".into(), programs[2].clone())]
+            vec![
+                ("1".to_string(), programs[0].clone()),
+                ("4".into(), programs[2].clone())
+            ]
         );
     }
 }

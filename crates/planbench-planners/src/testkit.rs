@@ -26,7 +26,10 @@ impl SumTask {
             .lines()
             .map(str::trim)
             .filter(|line| !line.is_empty() && *line != "=")
-            .map(|line| line.parse::<i64>().map_err(|_| format!("not an integer: {line}")))
+            .map(|line| {
+                line.parse::<i64>()
+                    .map_err(|_| format!("not an integer: {line}"))
+            })
             .sum()
     }
 
@@ -61,7 +64,10 @@ impl Task for SumTask {
         program: &str,
         execution: &Execution,
     ) -> Result<Prompt, TaskError> {
-        Ok(Prompt::Text(format!("FIX {program}\nRESULT {}", Self::describe(execution))))
+        Ok(Prompt::Text(format!(
+            "FIX {program}\nRESULT {}",
+            Self::describe(execution)
+        )))
     }
 
     fn discrimination_prompt(
@@ -71,7 +77,10 @@ impl Task for SumTask {
         execution: Option<&Execution>,
     ) -> Result<Prompt, TaskError> {
         let result = execution.map(|e| format!("\nRESULT {}", Self::describe(e)));
-        Ok(Prompt::Text(format!("JUDGE {program}{}", result.unwrap_or_default())))
+        Ok(Prompt::Text(format!(
+            "JUDGE {program}{}",
+            result.unwrap_or_default()
+        )))
     }
 
     fn response_prefix(&self) -> String {
@@ -83,7 +92,9 @@ impl Task for SumTask {
     }
 
     fn extract_program(&self, completion: &str) -> String {
-        let body = completion.split_once("```\n").map_or(completion, |(_, body)| body);
+        let body = completion
+            .split_once("```\n")
+            .map_or(completion, |(_, body)| body);
         body.split("```").next().unwrap_or("").trim().to_string()
     }
 
@@ -96,7 +107,10 @@ impl Task for SumTask {
     }
 
     fn is_complete(&self, program: &str) -> bool {
-        program.lines().last().is_some_and(|line| line.trim() == "=")
+        program
+            .lines()
+            .last()
+            .is_some_and(|line| line.trim() == "=")
     }
 
     fn execute(&self, _example: &Example, program: &str) -> Execution {
@@ -150,7 +164,10 @@ impl ScriptedGenerator {
         let table: HashMap<String, Vec<String>> = table
             .iter()
             .map(|(partial, completions)| {
-                (partial.to_string(), completions.iter().map(|c| c.to_string()).collect())
+                (
+                    partial.to_string(),
+                    completions.iter().map(|c| c.to_string()).collect(),
+                )
             })
             .collect();
         Self::new(move |request| {
@@ -221,7 +238,10 @@ pub(crate) struct ScriptedDiscriminator {
 impl ScriptedDiscriminator {
     pub fn new(scores: &[(&str, f64)]) -> Self {
         Self {
-            scores: scores.iter().map(|(p, s)| (SumTask.normalize(p), *s)).collect(),
+            scores: scores
+                .iter()
+                .map(|(p, s)| (SumTask.normalize(p), *s))
+                .collect(),
             batches: Mutex::new(Vec::new()),
         }
     }
@@ -240,7 +260,10 @@ impl Discriminator for ScriptedDiscriminator {
             .iter()
             .map(|program| {
                 cost.add_discrimination(&Usage::default());
-                self.scores.get(&SumTask.normalize(program)).copied().unwrap_or(0.0)
+                self.scores
+                    .get(&SumTask.normalize(program))
+                    .copied()
+                    .unwrap_or(0.0)
             })
             .collect();
         Ok(Scores { scores, cost })

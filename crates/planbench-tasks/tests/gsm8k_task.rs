@@ -201,9 +201,10 @@ fn malformed_lines_are_reported_with_file_line_and_field() {
     let good = r##"{"question": "q", "answer": "1 + 1 = 2\n#### 2"}"##;
     let cases = [
         (r#"{"question": "q"}"#, "missing field `answer`"),
-        (r#"{"question": 3, "answer": "#### 2"}"#, "question"),
+        (r#####"{"question": 3, "answer": "#### 2"}"#####, "field `question` is not a string"),
+        ("[1, 2]", "not a JSON object"),
         (r#"{"question": "q", "answer": "no final answer"}"#, "`answer`"),
-        (r#"{"question": "q", "answer": "#### two"}"#, "`two` is not a number"),
+        (r#####"{"question": "q", "answer": "#### two"}"#####, "`two` is not a number"),
         ("not json", "not a GSM8K record"),
     ];
     for (bad, expected) in cases {

@@ -110,7 +110,9 @@ impl LlmDiscriminator {
         if self.variant.checks_execution() && !execution.as_ref().is_some_and(|e| e.is_ok()) {
             return Ok((0.0, cost));
         }
-        let shown = execution.as_ref().filter(|_| self.variant.shows_execution());
+        let shown = execution
+            .as_ref()
+            .filter(|_| self.variant.shows_execution());
         let request = AnswerProbsRequest {
             prompt: self.task.discrimination_prompt(example, program, shown)?,
             answers: vec!["Yes".into(), "No".into()],
@@ -131,13 +133,21 @@ fn yes_share(probs: &[f64]) -> Result<f64, GenError> {
     };
     let valid = |p: f64| if p.is_finite() && p > 0.0 { p } else { 0.0 };
     let (yes, no) = (valid(*yes), valid(*no));
-    Ok(if yes + no > 0.0 { yes / (yes + no) } else { 0.0 })
+    Ok(if yes + no > 0.0 {
+        yes / (yes + no)
+    } else {
+        0.0
+    })
 }
 
 #[async_trait]
 impl Discriminator for LlmDiscriminator {
     fn describe(&self) -> String {
-        format!("llm(variant={},model={})", self.variant, self.generator.identity())
+        format!(
+            "llm(variant={},model={})",
+            self.variant,
+            self.generator.identity()
+        )
     }
 
     async fn score(
@@ -161,10 +171,11 @@ impl Discriminator for LlmDiscriminator {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testkit::{example, ScriptedGenerator, SumTask};
 
     #[test]
     fn yes_share_normalizes_and_rejects_malformed_answers() {
-        assert_eq!(yes_share(&[0.3, 0.1]).unwrap(), 0.75);
+        assert!((yes_share(&[0.3, 0.1]).unwrap() - 0.75).abs() < 1e-12);
         assert_eq!(yes_share(&[0.0, 0.0]).unwrap(), 0.0);
         assert_eq!(yes_share(&[f64::NAN, 0.5]).unwrap(), 0.0);
         assert!(yes_share(&[0.5]).is_err());
@@ -177,5 +188,57 @@ mod tests {
         }
         assert_eq!(LlmVariant::default(), LlmVariant::Pro);
         assert!("best".parse::<LlmVariant>().is_err());
+    }
+
+    async fn judge(variant: LlmVariant) -> (Scores, Vec<String>) {
+        let generator = Arc::new(
+            ScriptedGenerator::new(|_| Vec::new())
+                .with_yes("6\n=", 0.8)
+                .with_yes("x\n=", 0.9),
+        );
+        let discriminator = LlmDiscriminator::new(Arc::new(SumTask), generator.clone(), variant);
+        let programs = vec!["6\n=".to_string(), "x\n=".into()];
+        let scores = discriminator.score(&example(), &programs).await.unwrap();
+        let prompts = generator.judged.lock().unwrap().clone();
+        (scores, prompts)
+    }
+
+    #[tokio::test]
+    async fn naive_sees_only_the_program() {
+        let (scores, prompts) = judge(LlmVariant::Naive).await;
+        assert_eq!(scores.scores, vec![0.8, 0.9]);
+        assert_eq!(prompts, ["JUDGE 6\n=", "JUDGE x\n="]);
+        assert_eq!((scores.cost.llm_calls, scores.cost.prompt_tokens), (2, 40));
+        assert_eq!(scores.cost.execution_seconds, 0.0);
+    }
+
+    #[tokio::test]
+    async fn check_scores_failures_zero_without_asking() {
+        let (scores, prompts) = judge(LlmVariant::Check).await;
+        assert_eq!(scores.scores, vec![0.8, 0.0]);
+        assert_eq!(prompts, ["JUDGE 6\n="]);
+        assert_eq!(scores.cost.llm_calls, 1);
+        assert_eq!(scores.cost.execution_seconds, 0.002);
+    }
+
+    #[tokio::test]
+    async fn exec_shows_execution_results() {
+        let (scores, prompts) = judge(LlmVariant::Exec).await;
+        assert_eq!(scores.scores, vec![0.8, 0.9]);
+        assert_eq!(
+            prompts,
+            [
+                "JUDGE 6\n=\nRESULT ok 6",
+                "JUDGE x\n=\nRESULT error: not an integer: x"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn pro_checks_and_shows_execution() {
+        let (scores, prompts) = judge(LlmVariant::Pro).await;
+        assert_eq!(scores.scores, vec![0.8, 0.0]);
+        assert_eq!(prompts, ["JUDGE 6\n=\nRESULT ok 6"]);
+        assert_eq!(scores.cost.llm_calls, 1);
     }
 }

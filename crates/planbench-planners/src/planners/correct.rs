@@ -71,7 +71,11 @@ impl Correction {
             } else {
                 waited += 1;
             }
-            if progress.best.as_ref().is_some_and(|(_, s)| *s > self.threshold) {
+            if progress
+                .best
+                .as_ref()
+                .is_some_and(|(_, s)| *s > self.threshold)
+            {
                 progress.stop = "threshold";
                 break;
             }
@@ -140,5 +144,126 @@ impl Planner for Correction {
             "stop": stop_label(progress.stop, progress.budget),
         });
         Ok(session.finish(program, trace))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::context::Budget;
+    use crate::testkit::{context, example, prompt_text, ScriptedDiscriminator, ScriptedGenerator};
+
+    const OPTIONS: Correction = Correction {
+        max_rounds: 10,
+        patience: 3,
+        threshold: 0.99,
+    };
+
+    /// Initial samples `initial`; a fix of program `p` gives `fix(p)`.
+    fn generator(
+        initial: &'static [&'static str],
+        fix: impl Fn(&str) -> Vec<String> + Send + Sync + 'static,
+    ) -> Arc<ScriptedGenerator> {
+        Arc::new(ScriptedGenerator::new(move |request| {
+            let text = prompt_text(&request.prompt);
+            match text.strip_prefix("FIX ") {
+                Some(rest) => fix(rest.split("\nRESULT").next().unwrap_or("")),
+                None => initial.iter().map(|s| s.to_string()).collect(),
+            }
+        }))
+    }
+
+    fn rounds(outcome: &PlanOutcome) -> usize {
+        outcome.trace["rounds"].as_array().unwrap().len()
+    }
+
+    #[tokio::test]
+    async fn stops_when_the_best_score_exceeds_the_threshold() {
+        let generator = generator(&["1\n=", "2\n="], |program| match program {
+            "2\n=" => vec!["5\n=".into()],
+            _ => vec!["6\n=".into()],
+        });
+        let discriminator = Arc::new(ScriptedDiscriminator::new(&[
+            ("1\n=", 0.3),
+            ("2\n=", 0.5),
+            ("5\n=", 0.7),
+            ("6\n=", 1.0),
+        ]));
+        let ctx = context(&generator, &discriminator);
+        let outcome = OPTIONS.plan(&ctx, &example()).await.unwrap();
+        assert_eq!(outcome.program, "6\n=");
+        assert_eq!(rounds(&outcome), 3);
+        assert_eq!(outcome.trace["stop"], "threshold");
+        assert_eq!(outcome.trace["best_score"], 1.0);
+        let requests = generator.requests.lock().unwrap();
+        assert_eq!(requests.len(), 3);
+        // The best program so far and its execution are the feedback.
+        assert_eq!(prompt_text(&requests[1].prompt), "FIX 2\n=\nRESULT ok 2");
+        assert_eq!(prompt_text(&requests[2].prompt), "FIX 5\n=\nRESULT ok 5");
+        assert_eq!(outcome.cost.llm_calls, 3 + 2 + 1 + 1);
+        assert_eq!(outcome.cost.execution_seconds, 0.002);
+    }
+
+    #[tokio::test]
+    async fn stops_after_three_rounds_without_improvement() {
+        // Fixes never beat 0.5; an equal score is not an improvement.
+        let generator = generator(&["2\n="], |_| vec!["1\n=".into(), "3\n=".into()]);
+        let discriminator = Arc::new(ScriptedDiscriminator::new(&[
+            ("2\n=", 0.5),
+            ("1\n=", 0.2),
+            ("3\n=", 0.5),
+        ]));
+        let ctx = context(&generator, &discriminator);
+        let outcome = OPTIONS.plan(&ctx, &example()).await.unwrap();
+        assert_eq!(outcome.program, "2\n=");
+        assert_eq!(rounds(&outcome), 4);
+        assert_eq!(outcome.trace["stop"], "patience");
+        assert_eq!(generator.requests.lock().unwrap().len(), 4);
+    }
+
+    #[tokio::test]
+    async fn stops_after_ten_rounds() {
+        // Every fix adds one and scores a little better, never above the threshold.
+        let generator = generator(&["1\n="], |program| {
+            let k: i64 = program.trim_end_matches("\n=").parse().unwrap();
+            vec![format!("{}\n=", k + 1)]
+        });
+        let table: Vec<(String, f64)> = (1..=12)
+            .map(|k| (format!("{k}\n="), 0.05 * k as f64))
+            .collect();
+        let table: Vec<(&str, f64)> = table.iter().map(|(p, s)| (p.as_str(), *s)).collect();
+        let discriminator = Arc::new(ScriptedDiscriminator::new(&table));
+        let ctx = context(&generator, &discriminator);
+        let outcome = OPTIONS.plan(&ctx, &example()).await.unwrap();
+        assert_eq!(outcome.program, "10\n=");
+        assert_eq!(rounds(&outcome), 10);
+        assert_eq!(outcome.trace["stop"], "max_rounds");
+        // No fix is requested after the last round.
+        assert_eq!(generator.requests.lock().unwrap().len(), 10);
+    }
+
+    #[tokio::test]
+    async fn a_budget_stop_returns_the_best_so_far() {
+        let generator = generator(&["1\n=", "2\n="], |_| vec!["6\n=".into()]);
+        let discriminator = Arc::new(ScriptedDiscriminator::new(&[
+            ("1\n=", 0.3),
+            ("2\n=", 0.5),
+            ("6\n=", 1.0),
+        ]));
+        let mut ctx = context(&generator, &discriminator);
+        ctx.budget.max_llm_calls = Some(2);
+        let outcome = OPTIONS.plan(&ctx, &example()).await.unwrap();
+        assert_eq!(outcome.program, "2\n=");
+        assert_eq!(outcome.trace["stop"]["budget"], "llm_calls");
+        assert_eq!(generator.requests.lock().unwrap().len(), 1);
+        // Stopped before anything was scored: the first sample.
+        ctx.budget = Budget {
+            max_llm_calls: Some(1),
+            max_seconds: None,
+        };
+        let outcome = OPTIONS.plan(&ctx, &example()).await.unwrap();
+        assert_eq!(outcome.program, "1\n=");
     }
 }

@@ -42,3 +42,30 @@ impl Planner for Greedy {
         Ok(session.finish(program, trace))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::testkit::{context, example, ScriptedDiscriminator, ScriptedGenerator};
+
+    #[tokio::test]
+    async fn takes_one_greedy_sample_without_scoring() {
+        let generator = Arc::new(ScriptedGenerator::new(|_| vec!["3\n3\n=\n```".into()]));
+        let discriminator = Arc::new(ScriptedDiscriminator::default());
+        let outcome = Greedy
+            .plan(&context(&generator, &discriminator), &example())
+            .await
+            .unwrap();
+        assert_eq!(outcome.program, "3\n3\n=");
+        let requests = generator.requests.lock().unwrap();
+        assert_eq!(
+            (requests[0].params.n, requests[0].params.temperature),
+            (1, 0.0)
+        );
+        assert!(discriminator.batches.lock().unwrap().is_empty());
+        assert_eq!(outcome.cost.llm_calls, 1);
+        assert_eq!(outcome.trace["stop"], "done");
+    }
+}

@@ -107,7 +107,10 @@ pub(crate) fn recommend(tree: &Tree, root: NodeIndex, choice: MctsFinal) -> Node
     let mut node = root;
     loop {
         let mut best: Option<NodeIndex> = None;
-        for child in children(tree, node).into_iter().filter(|c| tree[*c].visits > 0) {
+        for child in children(tree, node)
+            .into_iter()
+            .filter(|c| tree[*c].visits > 0)
+        {
             let better = best.is_none_or(|b| {
                 let (c, b) = (&tree[child], &tree[b]);
                 match choice {
@@ -148,7 +151,11 @@ impl Search {
         }
     }
 
-    async fn iterate(&mut self, session: &mut Session<'_>, exploration: f64) -> Result<(), Interrupt> {
+    async fn iterate(
+        &mut self,
+        session: &mut Session<'_>,
+        exploration: f64,
+    ) -> Result<(), Interrupt> {
         let mut node = self.root;
         while self.tree[node].expanded {
             match select_child(&self.tree, node, exploration) {
@@ -182,7 +189,11 @@ impl Search {
 
     /// Adds the distinct next steps of `node` as children; returns the first child, or `node`
     /// itself, made terminal, when no sample extends it.
-    async fn expand(&mut self, session: &mut Session<'_>, node: NodeIndex) -> Result<NodeIndex, Interrupt> {
+    async fn expand(
+        &mut self,
+        session: &mut Session<'_>,
+        node: NodeIndex,
+    ) -> Result<NodeIndex, Interrupt> {
         let partial = self.tree[node].program.clone();
         let samples = session.sample(&partial, session.default_draw()).await?;
         let task = session.ctx().task.clone();
@@ -206,7 +217,11 @@ impl Search {
     }
 
     /// The discriminator's score of `program` (cached per normalized program; 0 when empty).
-    async fn simulate(&mut self, session: &mut Session<'_>, program: &str) -> Result<f64, Interrupt> {
+    async fn simulate(
+        &mut self,
+        session: &mut Session<'_>,
+        program: &str,
+    ) -> Result<f64, Interrupt> {
         if program.trim().is_empty() {
             return Ok(0.0);
         }
@@ -265,7 +280,11 @@ impl Planner for Mcts {
         let mut search = Search::new();
         let mut budget = None;
         while search.iterations < self.iterations {
-            if let Err(stop) = search.iterate(&mut session, self.exploration).await.budgeted()? {
+            if let Err(stop) = search
+                .iterate(&mut session, self.exploration)
+                .await
+                .budgeted()?
+            {
                 budget = Some(stop);
                 break;
             }
@@ -281,5 +300,124 @@ impl Planner for Mcts {
         trace["planner"] = json!(self.name());
         trace["stop"] = stop_label("iterations", budget);
         Ok(session.finish(program, trace))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::testkit::{context, example, ScriptedDiscriminator, ScriptedGenerator};
+
+    fn node(visits: u64, mean: f64) -> TreeNode {
+        TreeNode {
+            visits,
+            value_sum: mean * visits as f64,
+            ..TreeNode::default()
+        }
+    }
+
+    #[test]
+    fn uct_follows_the_formula() {
+        // 0.5 + sqrt(2) * sqrt(ln(10) / 2), computed by hand.
+        let value = uct(0.5, 2, 10, std::f64::consts::SQRT_2);
+        assert!((value - 2.017_427_129_3).abs() < 1e-9, "{value}");
+        assert_eq!(uct(0.9, 0, 10, 1.0), f64::INFINITY);
+    }
+
+    #[test]
+    fn selection_maximizes_uct() {
+        let mut tree = Tree::new();
+        let root = tree.add_node(node(10, 0.6));
+        // UCT with c = sqrt(2): a 0.8 + 0.876 = 1.676; b 0.5 + 1.517 = 2.017; c 0.6 + 1.517.
+        let a = tree.add_node(node(6, 0.8));
+        let b = tree.add_node(node(2, 0.5));
+        let c = tree.add_node(node(2, 0.6));
+        for child in [a, b, c] {
+            tree.add_edge(root, child, ());
+        }
+        assert_eq!(select_child(&tree, root, std::f64::consts::SQRT_2), Some(c));
+        assert_eq!(select_child(&tree, root, 0.0), Some(a));
+        let unvisited = tree.add_node(node(0, 0.0));
+        tree.add_edge(root, unvisited, ());
+        assert_eq!(select_child(&tree, root, 0.0), Some(unvisited));
+    }
+
+    #[test]
+    fn backpropagation_updates_every_ancestor() {
+        let mut tree = Tree::new();
+        let root = tree.add_node(TreeNode::default());
+        let a = tree.add_node(TreeNode::default());
+        let b = tree.add_node(TreeNode::default());
+        tree.add_edge(root, a, ());
+        tree.add_edge(a, b, ());
+        backpropagate(&mut tree, b, 0.7, Some("p"));
+        backpropagate(&mut tree, a, 0.2, Some("q"));
+        assert_eq!(
+            (tree[root].visits, tree[a].visits, tree[b].visits),
+            (2, 2, 1)
+        );
+        assert!((tree[root].value_sum - 0.9).abs() < 1e-12);
+        assert!((tree[b].value_sum - 0.7).abs() < 1e-12);
+        assert_eq!(tree[root].best, Some(("p".to_string(), 0.7)));
+    }
+
+    fn scenario() -> (Arc<ScriptedGenerator>, Arc<ScriptedDiscriminator>) {
+        let generator = ScriptedGenerator::by_partial(&[
+            ("", &["1\n5\n=", "4\n2\n="]),
+            ("4", &["\n2\n="]),
+            ("4\n2", &["\n="]),
+        ]);
+        let discriminator = ScriptedDiscriminator::new(&[("1\n5\n=", 0.2), ("4\n2\n=", 0.9)]);
+        (Arc::new(generator), Arc::new(discriminator))
+    }
+
+    #[tokio::test]
+    async fn searches_towards_the_best_program() {
+        let (generator, discriminator) = scenario();
+        let ctx = context(&generator, &discriminator);
+        let mcts = Mcts {
+            iterations: 4,
+            exploration: std::f64::consts::SQRT_2,
+            final_choice: MctsFinal::BestMean,
+        };
+        let outcome = mcts.plan(&ctx, &example()).await.unwrap();
+        assert_eq!(outcome.program, "4\n2\n=");
+        // Iterations: expand the root and simulate "1"; simulate "4"; expand "4"; expand "4,2".
+        assert_eq!(generator.partials(), ["", "4", "4\n2"]);
+        // Repeated programs are scored once.
+        assert_eq!(discriminator.batches.lock().unwrap().len(), 2);
+        let trace = &outcome.trace;
+        assert_eq!(trace["iterations"], 4);
+        assert_eq!(trace["stop"], "iterations");
+        let returned = trace["returned"].as_u64().unwrap() as usize;
+        assert_eq!(trace["nodes"][returned]["program"], "4\n2\n=");
+        assert_eq!(trace["nodes"][returned]["terminal"], true);
+        assert_eq!(trace["nodes"][0]["visits"], 4);
+        let most_visits = Mcts {
+            final_choice: MctsFinal::MostVisits,
+            ..mcts
+        };
+        assert_eq!(
+            most_visits.plan(&ctx, &example()).await.unwrap().program,
+            "4\n2\n="
+        );
+    }
+
+    #[tokio::test]
+    async fn a_budget_stop_returns_the_best_so_far() {
+        let (generator, discriminator) = scenario();
+        let mut ctx = context(&generator, &discriminator);
+        ctx.budget.max_llm_calls = Some(2);
+        let mcts = Mcts {
+            iterations: 50,
+            exploration: 1.0,
+            final_choice: MctsFinal::BestMean,
+        };
+        let outcome = mcts.plan(&ctx, &example()).await.unwrap();
+        assert_eq!(outcome.program, "1\n5\n=");
+        assert_eq!(outcome.trace["stop"]["budget"], "llm_calls");
+        assert_eq!(outcome.trace["iterations"], 1);
     }
 }

@@ -196,7 +196,10 @@ mod tests {
     fn kinds_round_trip_through_their_names() {
         for kind in PlannerKind::ALL {
             assert_eq!(kind.to_string().parse::<PlannerKind>(), Ok(kind));
-            assert_eq!(build_planner(kind, &PlannerOptions::default()).name(), kind.as_str());
+            assert_eq!(
+                build_planner(kind, &PlannerOptions::default()).name(),
+                kind.as_str()
+            );
         }
         assert!("beam".parse::<PlannerKind>().unwrap_err().contains("beam"));
         assert_eq!("most-visits".parse(), Ok(MctsFinal::MostVisits));

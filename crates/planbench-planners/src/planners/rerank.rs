@@ -62,3 +62,69 @@ impl Planner for Rerank {
         Ok(session.finish(program, trace))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::context::Budget;
+    use crate::testkit::{context, example, ScriptedDiscriminator, ScriptedGenerator};
+
+    fn generator() -> Arc<ScriptedGenerator> {
+        Arc::new(ScriptedGenerator::new(|_| {
+            ["2\n4\n=", "3\n3\n=", " 2\n4\n= ", "1\n=", "```"]
+                .map(String::from)
+                .to_vec()
+        }))
+    }
+
+    #[tokio::test]
+    async fn returns_the_best_of_the_distinct_samples() {
+        let generator = generator();
+        let discriminator = Arc::new(ScriptedDiscriminator::new(&[
+            ("2\n4\n=", 0.5),
+            ("3\n3\n=", 0.9),
+            ("1\n=", 0.9),
+        ]));
+        let ctx = context(&generator, &discriminator);
+        let outcome = Rerank.plan(&ctx, &example()).await.unwrap();
+        // The tie at 0.9 goes to the earlier sample; the duplicate and the empty one are dropped.
+        assert_eq!(outcome.program, "3\n3\n=");
+        assert_eq!(
+            *discriminator.batches.lock().unwrap(),
+            vec![vec!["2\n4\n=".to_string(), "3\n3\n=".into(), "1\n=".into()]]
+        );
+        assert_eq!(outcome.trace["chosen"], 1);
+        assert_eq!(outcome.trace["candidates"][1]["score"], 0.9);
+        assert_eq!(outcome.cost.llm_calls, 1 + 3);
+        let request = generator.requests.lock().unwrap()[0].clone();
+        assert_eq!((request.params.n, request.params.temperature), (5, 0.6));
+        assert_eq!(request.params.max_tokens, 300);
+        assert_eq!(request.params.stop, vec!["```".to_string()]);
+        assert_eq!(request.assistant_prefix, "```\n");
+    }
+
+    #[tokio::test]
+    async fn a_budget_stop_returns_the_first_sample() {
+        let generator = generator();
+        let discriminator = Arc::new(ScriptedDiscriminator::new(&[("3\n3\n=", 0.9)]));
+        let mut ctx = context(&generator, &discriminator);
+        ctx.budget = Budget {
+            max_llm_calls: Some(1),
+            max_seconds: None,
+        };
+        let outcome = Rerank.plan(&ctx, &example()).await.unwrap();
+        assert_eq!(outcome.program, "2\n4\n=");
+        assert_eq!(outcome.trace["stop"]["budget"], "llm_calls");
+        assert!(discriminator.batches.lock().unwrap().is_empty());
+
+        ctx.budget = Budget {
+            max_llm_calls: None,
+            max_seconds: Some(0.0),
+        };
+        let outcome = Rerank.plan(&ctx, &example()).await.unwrap();
+        assert_eq!((outcome.program.as_str(), outcome.cost.llm_calls), ("", 0));
+        assert_eq!(outcome.trace["stop"]["budget"], "seconds");
+    }
+}

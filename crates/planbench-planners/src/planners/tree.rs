@@ -127,7 +127,11 @@ impl Search {
             }
         }
         for (rollout, score) in rollouts.iter().zip(&scores) {
-            if self.best_rollout.as_ref().is_none_or(|(_, best)| score > best) {
+            if self
+                .best_rollout
+                .as_ref()
+                .is_none_or(|(_, best)| score > best)
+            {
                 self.best_rollout = Some((rollout.clone(), *score));
             }
         }
@@ -153,7 +157,11 @@ impl Search {
         Ok(())
     }
 
-    async fn run(&mut self, session: &mut Session<'_>, max_expansions: usize) -> Result<Ending, PlanError> {
+    async fn run(
+        &mut self,
+        session: &mut Session<'_>,
+        max_expansions: usize,
+    ) -> Result<Ending, PlanError> {
         self.nodes.push(Node {
             parent: None,
             program: String::new(),
@@ -246,5 +254,125 @@ impl Planner for MonteCarloTreeOfThought {
             "stop": stop,
         });
         Ok(session.finish(program, trace))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::testkit::{context, example, ScriptedDiscriminator, ScriptedGenerator};
+
+    const SEARCH: MonteCarloTreeOfThought = MonteCarloTreeOfThought { max_expansions: 50 };
+
+    /// Root samples start with 1, 4 or x (x does not execute). Rollouts: "1…" ends 1,5 (0.6),
+    /// "4…" ends 4,2 (0.8) but "4,2…" only reaches 4,2,1 (0.3); "x…" scores 0.9 and never runs.
+    fn scenario() -> (Arc<ScriptedGenerator>, Arc<ScriptedDiscriminator>) {
+        let generator = ScriptedGenerator::by_partial(&[
+            ("", &["1\n2\n3\n=", "4\n2\n=", "x\n=", "1\n5\n="]),
+            ("1", &["\n5\n="]),
+            ("1\n5", &["\n="]),
+            ("4", &["\n2\n="]),
+            ("4\n2", &["\n1\n="]),
+            ("x", &["\n="]),
+        ]);
+        let discriminator = ScriptedDiscriminator::new(&[
+            ("1\n5\n=", 0.6),
+            ("4\n2\n=", 0.8),
+            ("4\n2\n1\n=", 0.3),
+            ("x\n=", 0.9),
+        ]);
+        (Arc::new(generator), Arc::new(discriminator))
+    }
+
+    fn programs_of(trace: &serde_json::Value, ids: &serde_json::Value) -> Vec<String> {
+        ids.as_array()
+            .unwrap()
+            .iter()
+            .map(|id| {
+                trace["nodes"][id.as_u64().unwrap() as usize]["program"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn pops_in_score_order_prunes_and_stops_on_a_complete_program() {
+        let (generator, discriminator) = scenario();
+        let ctx = context(&generator, &discriminator);
+        let outcome = SEARCH.plan(&ctx, &example()).await.unwrap();
+        assert_eq!(outcome.program, "1\n5\n=");
+        assert_eq!(outcome.trace["stop"], "complete");
+        // "4" (0.8) first; its child "4,2" is worth only 0.3, so the search backs up to "1".
+        assert_eq!(
+            programs_of(&outcome.trace, &outcome.trace["pops"]),
+            ["4", "1", "1\n5", "1\n5\n="]
+        );
+        // The non-executable step is pruned despite its high score, and never expanded.
+        let x = &outcome.trace["nodes"][3];
+        assert_eq!(
+            (x["program"].as_str(), x["value"].as_f64()),
+            (Some("x"), Some(0.9))
+        );
+        assert_eq!(x["pruned"], true);
+        assert_eq!(
+            generator.partials(),
+            ["", "1", "4", "x", "4", "4\n2", "1", "1\n5", "1\n5"]
+        );
+        assert_eq!(outcome.trace["expansions"], 4);
+        let returned = outcome.trace["returned"].as_u64().unwrap() as usize;
+        assert_eq!(outcome.trace["nodes"][returned]["complete"], true);
+    }
+
+    #[tokio::test]
+    async fn falls_back_to_the_first_sample_when_nothing_executes() {
+        let generator = Arc::new(ScriptedGenerator::by_partial(&[
+            ("", &["x\n=", "y\n="]),
+            ("x", &["\n="]),
+            ("y", &["\n="]),
+        ]));
+        let discriminator = Arc::new(ScriptedDiscriminator::new(&[("y\n=", 0.9)]));
+        let outcome = SEARCH
+            .plan(&context(&generator, &discriminator), &example())
+            .await
+            .unwrap();
+        assert_eq!(outcome.program, "x\n=");
+        assert_eq!(outcome.trace["stop"], "queue_empty");
+        assert_eq!(outcome.trace["returned"], serde_json::Value::Null);
+    }
+
+    #[tokio::test]
+    async fn respects_the_expansion_limit() {
+        // Programs never end: every continuation adds lines of 1.
+        let generator = Arc::new(ScriptedGenerator::new(|request| {
+            let root = request.assistant_prefix == "```\n";
+            vec![if root { "1\n1" } else { "\n1\n1" }.to_string()]
+        }));
+        let discriminator = Arc::new(ScriptedDiscriminator::default());
+        let search = MonteCarloTreeOfThought { max_expansions: 4 };
+        let outcome = search
+            .plan(&context(&generator, &discriminator), &example())
+            .await
+            .unwrap();
+        assert_eq!(outcome.trace["stop"], "expansion_limit");
+        assert_eq!(outcome.trace["expansions"], 4);
+        // The last popped partial program is returned, as in the paper.
+        assert_eq!(outcome.program, "1\n1\n1\n1");
+        assert_eq!(generator.requests.lock().unwrap().len(), 8);
+    }
+
+    #[tokio::test]
+    async fn a_budget_stop_returns_the_best_rollout() {
+        let (generator, discriminator) = scenario();
+        let mut ctx = context(&generator, &discriminator);
+        // Expansion (1), rollouts of "1" (2), their scoring (3); the rollouts of "4" are refused.
+        ctx.budget.max_llm_calls = Some(3);
+        let outcome = SEARCH.plan(&ctx, &example()).await.unwrap();
+        assert_eq!(outcome.program, "1\n5\n=");
+        assert_eq!(outcome.trace["stop"]["budget"], "llm_calls");
+        assert_eq!(outcome.cost.llm_calls, 3);
     }
 }

@@ -3,16 +3,9 @@
 use std::path::Path;
 
 use planbench_core::{Example, TaskError};
-use serde::Deserialize;
+use serde_json::{Map, Value};
 
 use super::number::Number;
-
-/// One line of a GSM8K file.
-#[derive(Deserialize)]
-struct Record {
-    question: String,
-    answer: String,
-}
 
 /// Reads every example of `path`; ids are `<split>/<index>` and `gold` is the number after the
 /// last `#### ` of `answer`, without commas.
@@ -31,19 +24,33 @@ pub fn load(path: &Path, split: &str) -> Result<Vec<Example>, TaskError> {
             line: number + 1,
             message,
         };
-        let record: Record = serde_json::from_str(line)
-            .map_err(|e| parse_error(format!("not a GSM8K record: {e}")))?;
-        let gold = gold_answer(&record.answer).map_err(parse_error)?;
+        let record = match serde_json::from_str(line) {
+            Ok(Value::Object(record)) => record,
+            Ok(_) => return Err(parse_error("not a GSM8K record: not a JSON object".into())),
+            Err(e) => return Err(parse_error(format!("not a GSM8K record: {e}"))),
+        };
+        let question = text_field(&record, "question").map_err(parse_error)?;
+        let answer = text_field(&record, "answer").map_err(parse_error)?;
+        let gold = gold_answer(answer).map_err(parse_error)?;
         let index = examples.len();
         examples.push(Example {
             id: format!("{split}/{index}"),
             index,
-            question: record.question,
+            question: question.to_string(),
             gold,
             db_id: None,
         });
     }
     Ok(examples)
+}
+
+/// The string field `name` of a record.
+fn text_field<'a>(record: &'a Map<String, Value>, name: &str) -> Result<&'a str, String> {
+    match record.get(name) {
+        Some(Value::String(text)) => Ok(text),
+        Some(other) => Err(format!("field `{name}` is not a string: {other}")),
+        None => Err(format!("missing field `{name}`")),
+    }
 }
 
 /// The final answer of a reference solution.

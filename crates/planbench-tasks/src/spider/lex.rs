@@ -57,7 +57,11 @@ pub(crate) fn lex(sql: &str) -> Option<Vec<Lexeme>> {
     if starts.first().is_some_and(|&s| s != 0) || starts.windows(2).any(|w| w[0] > w[1]) {
         return None;
     }
-    let ends = starts.iter().skip(1).copied().chain(std::iter::once(sql.len()));
+    let ends = starts
+        .iter()
+        .skip(1)
+        .copied()
+        .chain(std::iter::once(sql.len()));
     Some(
         kept.into_iter()
             .zip(starts.iter().copied().zip(ends))

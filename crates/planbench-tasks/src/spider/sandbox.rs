@@ -271,9 +271,7 @@ fn open(path: &Path) -> Result<Connection, ExecError> {
         conn.authorizer(Some(authorize));
         Ok(conn)
     };
-    setup().map_err(|e| {
-        ExecError::Failed(format!("cannot open database {}: {e}", path.display()))
-    })
+    setup().map_err(|e| ExecError::Failed(format!("cannot open database {}: {e}", path.display())))
 }
 
 /// The authorizer: reads only.

@@ -102,18 +102,90 @@ fn cut_statement<'s>(sql: &'s str, lexemes: &[Lexeme]) -> &'s str {
 
 /// Keywords written in upper case by [`normalize`]; every other bare word is lower-cased.
 const KEYWORDS: &[&str] = &[
-    "select", "from", "where", "group", "by", "having", "order", "limit", "offset", "intersect",
-    "union", "except", "all", "join", "on", "as", "inner", "left", "right", "outer", "cross",
-    "natural", "using", "distinct", "not", "between", "in", "like", "glob", "is", "exists",
-    "null", "max", "min", "count", "sum", "avg", "and", "or", "desc", "asc", "case", "when",
-    "then", "else", "end", "cast", "with", "recursive", "escape", "collate",
+    "select",
+    "from",
+    "where",
+    "group",
+    "by",
+    "having",
+    "order",
+    "limit",
+    "offset",
+    "intersect",
+    "union",
+    "except",
+    "all",
+    "join",
+    "on",
+    "as",
+    "inner",
+    "left",
+    "right",
+    "outer",
+    "cross",
+    "natural",
+    "using",
+    "distinct",
+    "not",
+    "between",
+    "in",
+    "like",
+    "glob",
+    "is",
+    "exists",
+    "null",
+    "max",
+    "min",
+    "count",
+    "sum",
+    "avg",
+    "and",
+    "or",
+    "desc",
+    "asc",
+    "case",
+    "when",
+    "then",
+    "else",
+    "end",
+    "cast",
+    "with",
+    "recursive",
+    "escape",
+    "collate",
 ];
 
 /// Keywords that keep a space before a following `(`; other words are function names.
 const SPACED_BEFORE_PAREN: &[&str] = &[
-    "select", "from", "where", "having", "intersect", "union", "except", "all", "join", "on",
-    "as", "using", "not", "between", "in", "like", "glob", "is", "exists", "and", "or", "case",
-    "when", "then", "else", "with", "by", "distinct", "values",
+    "select",
+    "from",
+    "where",
+    "having",
+    "intersect",
+    "union",
+    "except",
+    "all",
+    "join",
+    "on",
+    "as",
+    "using",
+    "not",
+    "between",
+    "in",
+    "like",
+    "glob",
+    "is",
+    "exists",
+    "and",
+    "or",
+    "case",
+    "when",
+    "then",
+    "else",
+    "with",
+    "by",
+    "distinct",
+    "values",
 ];
 
 /// A canonical form of a query for deduplication: tokens separated by single spaces (none
@@ -220,7 +292,9 @@ pub(crate) fn split_steps(program: &str) -> Vec<String> {
 }
 
 fn is_set_operator(l: &Lexeme) -> bool {
-    l.is_keyword(Keyword::UNION) || l.is_keyword(Keyword::INTERSECT) || l.is_keyword(Keyword::EXCEPT)
+    l.is_keyword(Keyword::UNION)
+        || l.is_keyword(Keyword::INTERSECT)
+        || l.is_keyword(Keyword::EXCEPT)
 }
 
 /// True when the lexeme at `i` opens a clause (GROUP and ORDER only when BY follows).

@@ -1,5 +1,8 @@
 //! Shared helpers of the GSM8K integration tests.
 
+// Each test binary uses its own subset of these helpers.
+#![allow(dead_code)]
+
 use std::path::PathBuf;
 use std::time::Duration;
 

@@ -1,0 +1,6 @@
+//! One module per subcommand.
+
+pub mod export;
+pub mod generate;
+pub mod run;
+pub mod show;

@@ -1,0 +1,334 @@
+//! The HTTP backend against a real llama.cpp `llama-server` on 127.0.0.1 (CPU, 2 slots).
+//!
+//! Needs the default model (`scripts/fetch-model.sh`) and the server program
+//! (`scripts/llama-server.sh`); `scripts/setup.sh` runs both. `PLANBENCH_LLAMA_SERVER` may name
+//! another `llama-server` program.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
+
+use planbench_core::{
+    AnswerProbsRequest, ChatMessage, GenerateRequest, Generation, Generator, Prompt, Role,
+    SamplingParams,
+};
+use planbench_models::http::{Endpoint, HttpConfig, HttpGenerator};
+
+const MODEL: &str = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf";
+const SLOTS: usize = 2;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A running `llama-server`, killed on drop.
+struct LlamaServer {
+    child: Child,
+    url: String,
+    log: PathBuf,
+}
+
+impl LlamaServer {
+    fn start() -> Self {
+        let model = workspace().join("models").join(MODEL);
+        assert!(
+            model.is_file(),
+            "model {} is missing: run scripts/setup.sh (or scripts/fetch-model.sh)",
+            model.display()
+        );
+        let program = std::env::var_os("PLANBENCH_LLAMA_SERVER")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| workspace().join(".venv/llama-server/bin/llama-server"));
+        assert!(
+            program.is_file(),
+            "llama-server program {} is missing: run scripts/setup.sh (or scripts/llama-server.sh)",
+            program.display()
+        );
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let log = std::env::temp_dir().join(format!("planbench-llama-server-{port}.log"));
+        let child = Command::new(&program)
+            .arg("-m")
+            .arg(&model)
+            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            .args([
+                "-c",
+                "4096",
+                "-np",
+                &SLOTS.to_string(),
+                "-t",
+                "1",
+                "-ngl",
+                "0",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("create the server log"))
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", program.display()));
+        let mut server = Self {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            log,
+        };
+        server.wait_healthy(port);
+        server
+    }
+
+    /// Polls `/health` until the model is loaded.
+    fn wait_healthy(&mut self, port: u16) {
+        let deadline = Instant::now() + Duration::from_secs(180);
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("llama-server exited with {status}:\n{}", self.log_tail());
+            }
+            if health_ok(port) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        panic!(
+            "llama-server was not healthy within 180 s:\n{}",
+            self.log_tail()
+        );
+    }
+
+    fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(30)..].join("\n")
+    }
+}
+
+impl Drop for LlamaServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.log);
+    }
+}
+
+/// Whether `GET /health` answers 200.
+fn health_ok(port: u16) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    if stream
+        .write_all(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .is_err()
+    {
+        return false;
+    }
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    response.starts_with("HTTP/1.1 200")
+}
+
+/// The server shared by the tests running at the same time; it stops when the last one ends.
+fn server() -> Arc<LlamaServer> {
+    static SHARED: Mutex<Weak<LlamaServer>> = Mutex::new(Weak::new());
+    let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(server) = shared.upgrade() {
+        return server;
+    }
+    let server = Arc::new(LlamaServer::start());
+    *shared = Arc::downgrade(&server);
+    server
+}
+
+fn generator(server: &LlamaServer, endpoint: Endpoint) -> HttpGenerator {
+    let mut config = HttpConfig::new(server.url.as_str(), "qwen2.5-coder-0.5b");
+    config.endpoint = endpoint;
+    config.request_timeout = Duration::from_secs(120);
+    HttpGenerator::new(config).unwrap()
+}
+
+fn chat(text: &str) -> Prompt {
+    Prompt::Chat(vec![ChatMessage::new(Role::User, text)])
+}
+
+fn sample(
+    prompt: Prompt,
+    n: usize,
+    temperature: f32,
+    seed: u64,
+    max_tokens: u32,
+    stop: &[&str],
+) -> GenerateRequest {
+    GenerateRequest {
+        prompt,
+        assistant_prefix: String::new(),
+        params: SamplingParams {
+            n,
+            temperature,
+            top_p: 0.95,
+            max_tokens,
+            stop: stop.iter().map(|s| s.to_string()).collect(),
+            seed,
+        },
+    }
+}
+
+#[tokio::test]
+async fn http_n_above_slots_yields_n_reproducible_completions() {
+    let server = server();
+    let generator = generator(&server, Endpoint::Chat);
+    let request = sample(chat("Name a random animal. One word."), 5, 1.0, 42, 12, &[]);
+    let started = Instant::now();
+    let first: Generation = generator.generate(&request).await.unwrap();
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!(
+        "n=5 over HTTP: {seconds:.2} s, {:.2} completions/s, usage {:?}, completions {:?}",
+        5.0 / seconds,
+        first.usage,
+        first.completions
+    );
+    assert_eq!(first.completions.len(), 5);
+    assert_eq!(
+        generator.n_cap(),
+        Some(SLOTS),
+        "the server caps n at its slot count"
+    );
+    assert!(
+        first.completions.iter().all(|c| !c.trim().is_empty()),
+        "{:?}",
+        first.completions
+    );
+    assert!(first.usage.completion_tokens >= 5 && first.usage.prompt_tokens > 0);
+    assert!(
+        first.usage.approximate,
+        "llama-server counts the first choice of each request only"
+    );
+    let distinct: std::collections::HashSet<_> = first.completions.iter().collect();
+    assert!(
+        distinct.len() >= 2,
+        "5 samples at temperature 1 are all equal: {:?}",
+        first.completions
+    );
+
+    let second = generator.generate(&request).await.unwrap();
+    assert_eq!(
+        second.completions, first.completions,
+        "the same seed gives the same completions"
+    );
+}
+
+#[tokio::test]
+async fn http_temperature_zero_is_deterministic() {
+    let server = server();
+    let generator = generator(&server, Endpoint::Chat);
+    let request = sample(
+        chat("Write a SQL query that counts the rows of table singer."),
+        2,
+        0.0,
+        1,
+        24,
+        &[],
+    );
+    let first = generator.generate(&request).await.unwrap();
+    let second = generator.generate(&request).await.unwrap();
+    assert_eq!(first.completions[0], first.completions[1]);
+    assert_eq!(first.completions, second.completions);
+    assert!(
+        first.completions[0].to_lowercase().contains("select"),
+        "{:?}",
+        first.completions
+    );
+}
+
+#[tokio::test]
+async fn http_stop_strings_cut_completions() {
+    let server = server();
+    let generator = generator(&server, Endpoint::Completions);
+    let prompt = Prompt::Text("Counting: 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12".into());
+    let free = generator
+        .generate(&sample(prompt.clone(), 1, 0.0, 0, 12, &[]))
+        .await
+        .unwrap();
+    let cut = generator
+        .generate(&sample(prompt, 1, 0.0, 0, 12, &["15"]))
+        .await
+        .unwrap();
+    assert!(free.completions[0].contains("15"), "{:?}", free.completions);
+    let expected = &free.completions[0][..free.completions[0].find("15").unwrap()];
+    assert_eq!(cut.completions[0], expected);
+    assert!(
+        cut.usage.completion_tokens < free.usage.completion_tokens,
+        "{:?} vs {:?}",
+        cut.usage,
+        free.usage
+    );
+}
+
+#[tokio::test]
+async fn http_assistant_prefix_is_continued_not_repeated() {
+    let server = server();
+    let prefix = "SELECT count(*) FROM";
+    for endpoint in [Endpoint::Chat, Endpoint::Completions] {
+        let generator = generator(&server, endpoint);
+        let prompt = match endpoint {
+            Endpoint::Chat => chat("Write one SQL query that counts the rows of the table singer."),
+            Endpoint::Completions => {
+                Prompt::Text("-- Count the rows of the table singer.\n".into())
+            }
+        };
+        let mut request = sample(prompt, 1, 0.0, 0, 8, &[";"]);
+        request.assistant_prefix = prefix.to_owned();
+        let completion = &generator.generate(&request).await.unwrap().completions[0];
+        assert!(
+            !completion.contains("SELECT"),
+            "{endpoint:?} repeated the prefix: {completion:?}"
+        );
+        assert!(
+            format!("{prefix}{completion}")
+                .to_lowercase()
+                .contains("from singer"),
+            "{endpoint:?}: {completion:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn http_yes_no_probabilities_favour_yes() {
+    let server = server();
+    let question = "Is Paris the capital of France? Answer Yes or No.";
+    let prompts = [
+        (Endpoint::Chat, chat(question)),
+        (
+            Endpoint::Completions,
+            Prompt::Text(format!("Question: {question}\nAnswer:")),
+        ),
+    ];
+    for (endpoint, prompt) in prompts {
+        let generator = generator(&server, endpoint);
+        let request = AnswerProbsRequest {
+            prompt,
+            answers: vec!["Yes".into(), "No".into()],
+        };
+        let started = Instant::now();
+        let probs = generator.answer_probs(&request).await.unwrap();
+        eprintln!(
+            "{endpoint:?}: P(Yes, No) = {:?} in {:.2} s",
+            probs.probs,
+            started.elapsed().as_secs_f64()
+        );
+        let (yes, no) = (probs.probs[0], probs.probs[1]);
+        assert!(
+            (0.0..=1.0).contains(&yes) && (0.0..=1.0).contains(&no) && yes + no <= 1.0 + 1e-6,
+            "{probs:?}"
+        );
+        assert!(yes > 0.5 && yes > no, "{endpoint:?}: {probs:?}");
+        assert_eq!(generator.answer_fallbacks(), 0);
+        assert!(
+            probs.usage.prompt_tokens > 0 && !probs.usage.approximate,
+            "{probs:?}"
+        );
+    }
+}

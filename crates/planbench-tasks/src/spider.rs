@@ -1,1 +1,0 @@
-//! Spider text-to-SQL (to be written).

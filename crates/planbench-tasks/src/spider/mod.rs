@@ -1,0 +1,524 @@
+//! Spider text-to-SQL (Yu et al., 2018) as in the paper: schema-and-question prompts with one
+//! BM25-retrieved demonstration, SQL executed in a read-only sandbox, and execution accuracy
+//! judged exactly as test-suite-sql-eval (or BIRD's rule).
+//!
+//! Programs are single SQL statements. [`Task::extract_program`] always terminates them with
+//! `;`, and a (partial) program is complete when it ends with `;` ([`Task::is_complete`]), as
+//! in the paper's MC-ToT where the step that ends the statement ends the search.
+
+mod bm25;
+mod compare;
+mod data;
+mod lex;
+mod prompt;
+mod sandbox;
+mod sql_text;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use planbench_core::{
+    ChatMessage, Example, ExecError, Execution, OracleRule, Output, Prompt, Role, Task, TaskError,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::templates::Templates;
+use bm25::Bm25;
+use data::Record;
+use sandbox::{Fetch, Sandbox, Table};
+
+/// The prompt templates, compiled in.
+const TEMPLATES: &str = include_str!("../../../../tasks/spider.toml");
+const TEMPLATES_PATH: &str = "tasks/spider.toml";
+/// Rows of gold and prediction the paper's oracle compares.
+const ORACLE_ROWS: usize = 5;
+
+/// Which Spider file the examples come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Split {
+    /// `spider/dev.json`.
+    Dev,
+    /// `spider/train_spider.json`.
+    Train,
+}
+
+impl Split {
+    /// The name used in example ids and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Split::Dev => "dev",
+            Split::Train => "train",
+        }
+    }
+
+    /// The split's file under `spider/`.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Split::Dev => "dev.json",
+            Split::Train => "train_spider.json",
+        }
+    }
+}
+
+impl fmt::Display for Split {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Split {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "dev" => Ok(Split::Dev),
+            "train" => Ok(Split::Train),
+            _ => Err(format!(
+                "unknown Spider split `{s}` (expected dev or train)"
+            )),
+        }
+    }
+}
+
+/// The execution-accuracy rule behind [`Task::is_correct`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SpiderMetric {
+    /// test-suite-sql-eval `--etype exec` with default flags: bag (or, when the gold query
+    /// has ORDER BY, list) equality of rows up to a permutation of columns, DISTINCT removed.
+    TestSuite,
+    /// BIRD: the sets of rows are equal.
+    Bird,
+}
+
+impl SpiderMetric {
+    /// The name recorded in runs and used on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpiderMetric::TestSuite => "test-suite",
+            SpiderMetric::Bird => "bird",
+        }
+    }
+}
+
+impl fmt::Display for SpiderMetric {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for SpiderMetric {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "test-suite" => Ok(SpiderMetric::TestSuite),
+            "bird" => Ok(SpiderMetric::Bird),
+            _ => Err(format!(
+                "unknown Spider metric `{s}` (expected test-suite or bird)"
+            )),
+        }
+    }
+}
+
+/// Where the data is and how programs run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpiderConfig {
+    /// The directory holding `spider/` (with its JSON files and `database/`).
+    pub data_dir: PathBuf,
+    pub split: Split,
+    /// Time limit of one query.
+    pub timeout: Duration,
+    /// Most rows a query may return; a query returning more fails with a resource limit.
+    pub max_rows: usize,
+    pub metric: SpiderMetric,
+}
+
+impl Default for SpiderConfig {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("."),
+            split: Split::Dev,
+            timeout: Duration::from_secs(10),
+            max_rows: 100_000,
+            metric: SpiderMetric::TestSuite,
+        }
+    }
+}
+
+/// A training example that can serve as a demonstration (its database is present).
+#[derive(Debug)]
+struct Demo {
+    /// Position in `train_spider.json`.
+    index: usize,
+    record: Record,
+}
+
+/// Cache key of a gold execution: database, SQL as run, and whether only the first rows.
+type GoldKey = (String, String, bool);
+
+/// The Spider task. Cheap to share between threads: connections are pooled per database,
+/// and gold executions and schemas are cached.
+pub struct SpiderTask {
+    config: SpiderConfig,
+    templates: Templates,
+    examples: Vec<Example>,
+    demos: Vec<Demo>,
+    retriever: Bm25,
+    sandbox: Sandbox,
+    schemas: Mutex<HashMap<String, String>>,
+    gold_runs: Mutex<HashMap<GoldKey, Arc<Result<Table, ExecError>>>>,
+}
+
+impl SpiderTask {
+    /// Loads the split's examples and the training demonstrations, and indexes the latter.
+    ///
+    /// Examples whose database file is missing are skipped (one warning gives their number
+    /// and database ids). A missing or malformed file, an example naming a database that
+    /// `tables.json` does not list, or a split left without examples is an error.
+    pub fn load(config: SpiderConfig) -> Result<Self, TaskError> {
+        if config.max_rows == 0 || config.timeout.is_zero() {
+            return Err(TaskError::Invalid(
+                "Spider needs a positive time limit and row limit".into(),
+            ));
+        }
+        let root = config.data_dir.join("spider");
+        let tables_path = root.join("tables.json");
+        let known = data::read_db_ids(&tables_path)?;
+        let train_path = root.join(Split::Train.file_name());
+        let train = data::read_records(&train_path)?;
+        let split_path = root.join(config.split.file_name());
+        let records = match config.split {
+            Split::Dev => data::read_records(&split_path)?,
+            Split::Train => train.clone(),
+        };
+        for (path, records) in [(&train_path, &train), (&split_path, &records)] {
+            if let Some((i, r)) = records
+                .iter()
+                .enumerate()
+                .find(|(_, r)| !known.contains(&r.db_id))
+            {
+                return Err(TaskError::Invalid(format!(
+                    "{}: example {i} uses database `{}`, which {} does not describe",
+                    path.display(),
+                    r.db_id,
+                    tables_path.display()
+                )));
+            }
+        }
+
+        let sandbox = Sandbox::new(root.join("database"), config.timeout, config.max_rows);
+        let mut present: HashMap<String, bool> = HashMap::new();
+        let mut has_db = |db: &str| {
+            *present
+                .entry(db.to_string())
+                .or_insert_with(|| sandbox.db_path(db).is_file())
+        };
+
+        let mut examples = Vec::with_capacity(records.len());
+        let mut missing: BTreeMap<String, usize> = BTreeMap::new();
+        for (index, r) in records.into_iter().enumerate() {
+            if !has_db(&r.db_id) {
+                *missing.entry(r.db_id).or_default() += 1;
+                continue;
+            }
+            examples.push(Example {
+                id: format!("{}/{index}", config.split),
+                index,
+                question: r.question,
+                gold: r.query,
+                db_id: Some(r.db_id),
+            });
+        }
+        if !missing.is_empty() {
+            let count: usize = missing.values().sum();
+            let dbs: Vec<&str> = missing.keys().map(String::as_str).collect();
+            tracing::warn!(
+                count,
+                databases = %dbs.join(", "),
+                "skipping {count} examples of {} whose database is missing",
+                split_path.display()
+            );
+        }
+        if examples.is_empty() {
+            return Err(TaskError::Invalid(format!(
+                "{}: no example has its database under {}",
+                split_path.display(),
+                root.join("database").display()
+            )));
+        }
+
+        let demos: Vec<Demo> = train
+            .into_iter()
+            .enumerate()
+            .filter(|(_, r)| has_db(&r.db_id))
+            .map(|(index, record)| Demo { index, record })
+            .collect();
+        let retriever = Bm25::new(demos.iter().map(|d| d.record.question.as_str()));
+        let templates = Templates::parse(Path::new(TEMPLATES_PATH), TEMPLATES)?;
+
+        Ok(Self {
+            config,
+            templates,
+            examples,
+            demos,
+            retriever,
+            sandbox,
+            schemas: Mutex::new(HashMap::new()),
+            gold_runs: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The examples whose database is present, in file order.
+    pub fn examples(&self) -> &[Example] {
+        &self.examples
+    }
+
+    /// The configuration the task was loaded with.
+    pub fn config(&self) -> &SpiderConfig {
+        &self.config
+    }
+
+    /// The paper's oracle score (OSU-NLP-Group/llm-planning-eval, `OracleEvaluator`, the
+    /// branch without simulated noise), on its own scale: -1 when the gold or the program
+    /// fails to execute; when gold has no rows, 1 if the program has none either, else 0;
+    /// otherwise the soft F1 of the first 5 rows (which can slightly exceed 1, as in the
+    /// reference). [`Task::oracle_score`] clamps it to [0, 1].
+    pub fn paper_oracle(&self, example: &Example, program: &str) -> f64 {
+        let Some(db) = example.db_id.as_deref() else {
+            return -1.0;
+        };
+        let gold = self.gold_run(db, &example.gold, Fetch::First(ORACLE_ROWS));
+        let Ok(gold) = gold.as_ref() else {
+            return -1.0;
+        };
+        let Ok(pred) = self.sandbox.run(db, program, Fetch::First(ORACLE_ROWS)) else {
+            return -1.0;
+        };
+        match (gold.rows.is_empty(), pred.rows.is_empty()) {
+            (true, true) => 1.0,
+            (true, false) => 0.0,
+            _ => compare::soft_f1(&gold.rows, &pred.rows),
+        }
+    }
+
+    /// The gold query's execution, computed once per (database, SQL, fetch).
+    fn gold_run(&self, db: &str, sql: &str, fetch: Fetch) -> Arc<Result<Table, ExecError>> {
+        let key = (
+            db.to_string(),
+            sql.to_string(),
+            matches!(fetch, Fetch::First(_)),
+        );
+        if let Some(hit) = lock(&self.gold_runs).get(&key) {
+            return Arc::clone(hit);
+        }
+        let run = Arc::new(self.sandbox.run(db, sql, fetch));
+        Arc::clone(lock(&self.gold_runs).entry(key).or_insert(run))
+    }
+
+    /// The schema text of `db`, read once.
+    fn schema(&self, db: &str) -> Result<String, TaskError> {
+        if let Some(s) = lock(&self.schemas).get(db) {
+            return Ok(s.clone());
+        }
+        let text = prompt::schema_text(&self.sandbox, db).map_err(|e| {
+            TaskError::Invalid(format!("cannot read the schema of database `{db}`: {e}"))
+        })?;
+        lock(&self.schemas).insert(db.to_string(), text.clone());
+        Ok(text)
+    }
+
+    /// The demonstration for `example`: the training question closest under BM25 (never the
+    /// example itself on the train split).
+    fn demonstration(&self, example: &Example) -> Option<&Demo> {
+        let own = match self.config.split {
+            Split::Train => self
+                .demos
+                .binary_search_by_key(&example.index, |d| d.index)
+                .ok(),
+            Split::Dev => None,
+        };
+        self.retriever
+            .best(&example.question, own)
+            .map(|i| &self.demos[i])
+    }
+
+    /// The `task` template for a database and question.
+    fn task_text(&self, db: &str, question: &str) -> Result<String, TaskError> {
+        let schema = self.schema(db)?;
+        self.templates.render(
+            "task",
+            &[("db_id", db), ("schema", &schema), ("question", question)],
+        )
+    }
+
+    /// Executes `sql` on the example's database.
+    fn run(&self, example: &Example, sql: &str, fetch: Fetch) -> Result<Table, ExecError> {
+        let db = example
+            .db_id
+            .as_deref()
+            .ok_or_else(|| ExecError::Failed(format!("example {} has no database", example.id)))?;
+        self.sandbox.run(db, sql, fetch)
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn db_of(example: &Example) -> Result<&str, TaskError> {
+    example
+        .db_id
+        .as_deref()
+        .ok_or_else(|| TaskError::Invalid(format!("example {} has no database", example.id)))
+}
+
+fn user(content: String) -> Prompt {
+    Prompt::Chat(vec![ChatMessage::new(Role::User, content)])
+}
+
+impl Task for SpiderTask {
+    fn name(&self) -> &str {
+        "spider"
+    }
+
+    fn generation_prompt(&self, example: &Example) -> Result<Prompt, TaskError> {
+        let mut parts = Vec::with_capacity(2);
+        if let Some(demo) = self.demonstration(example) {
+            let r = &demo.record;
+            let task = self.task_text(&r.db_id, &r.question)?;
+            parts.push(format!("{task}\n{}", sql_text::normalize(&r.query)));
+        }
+        parts.push(self.task_text(db_of(example)?, &example.question)?);
+        let text = self
+            .templates
+            .render("generate", &[("examples", &parts.join("\n\n"))])?;
+        Ok(user(text))
+    }
+
+    fn correction_prompt(
+        &self,
+        example: &Example,
+        program: &str,
+        execution: &Execution,
+    ) -> Result<Prompt, TaskError> {
+        let db = db_of(example)?;
+        let schema = self.schema(db)?;
+        let result = prompt::execution_text(execution);
+        let text = self.templates.render(
+            "correct",
+            &[
+                ("db_id", db),
+                ("schema", &schema),
+                ("question", &example.question),
+                ("sql", program),
+                ("result", &result),
+            ],
+        )?;
+        Ok(user(text))
+    }
+
+    fn discrimination_prompt(
+        &self,
+        example: &Example,
+        program: &str,
+        execution: Option<&Execution>,
+    ) -> Result<Prompt, TaskError> {
+        let base = [("question", example.question.as_str()), ("sql", program)];
+        let text = match execution {
+            None => self.templates.render("discriminate", &base)?,
+            Some(execution) => {
+                let result = prompt::execution_text(execution);
+                let mut values = base.to_vec();
+                values.push(("result", &result));
+                self.templates.render("discriminate_with_result", &values)?
+            }
+        };
+        Ok(user(text))
+    }
+
+    /// The answer opens a SQL fence and the program follows directly, so a partial program
+    /// appended to this prefix is continued as is, and completions are plain SQL (no prefix
+    /// to strip); forcing `SELECT` too would split the program between prefix and completion.
+    fn response_prefix(&self) -> String {
+        "```sql\n".to_string()
+    }
+
+    fn stop_sequences(&self) -> Vec<String> {
+        vec!["```".to_string()]
+    }
+
+    fn extract_program(&self, completion: &str) -> String {
+        sql_text::extract_statement(completion)
+    }
+
+    fn normalize(&self, program: &str) -> String {
+        sql_text::normalize(program)
+    }
+
+    fn split_steps(&self, program: &str) -> Vec<String> {
+        sql_text::split_steps(program)
+    }
+
+    fn is_complete(&self, program: &str) -> bool {
+        sql_text::ends_statement(program)
+    }
+
+    fn execute(&self, example: &Example, program: &str) -> Execution {
+        let start = Instant::now();
+        let result = self
+            .run(example, program, Fetch::All)
+            .map(|t| Output::Table {
+                columns: t.columns,
+                rows: t.rows,
+            });
+        Execution {
+            result,
+            seconds: start.elapsed().as_secs_f64(),
+        }
+    }
+
+    fn is_correct(&self, example: &Example, program: &str) -> bool {
+        let Some(db) = example.db_id.as_deref() else {
+            return false;
+        };
+        match self.config.metric {
+            SpiderMetric::TestSuite => {
+                let gold_sql = sql_text::test_suite_rewrite(&example.gold);
+                let order_matters = gold_sql.to_lowercase().contains("order by");
+                let gold = self.gold_run(db, &gold_sql, Fetch::All);
+                let Ok(gold) = gold.as_ref() else {
+                    return false;
+                };
+                // evaluation.py replaces " value " placeholders before anything else.
+                let pred_sql = sql_text::test_suite_rewrite(&program.replace(" value ", " 1 "));
+                match self.sandbox.run(db, &pred_sql, Fetch::All) {
+                    Ok(pred) => compare::result_eq(&gold.rows, &pred.rows, order_matters),
+                    Err(_) => false,
+                }
+            }
+            SpiderMetric::Bird => {
+                let gold = self.gold_run(db, &example.gold, Fetch::All);
+                let Ok(gold) = gold.as_ref() else {
+                    return false;
+                };
+                match self.sandbox.run(db, program, Fetch::All) {
+                    Ok(pred) => compare::set_eq(&gold.rows, &pred.rows),
+                    Err(_) => false,
+                }
+            }
+        }
+    }
+
+    fn oracle_score(&self, example: &Example, program: &str, rule: OracleRule) -> f64 {
+        match rule {
+            OracleRule::Paper => self.paper_oracle(example, program).clamp(0.0, 1.0),
+            OracleRule::Exact => f64::from(u8::from(self.is_correct(example, program))),
+        }
+    }
+}
