@@ -70,7 +70,7 @@ mod tests {
 
     #[test]
     fn programs_are_extracted_deduplicated_and_ordered() {
-        let task = SumTask::default();
+        let task = SumTask;
         let completions = [
             "1\n2\n=\n```".to_string(),
             " 1\n2\n= ".into(),
@@ -90,7 +90,7 @@ mod tests {
 
     #[test]
     fn steps_extend_the_partial_program_by_one_step() {
-        let task = SumTask::default();
+        let task = SumTask;
         assert_eq!(
             extend_by_one_step(&task, "", "1\n2\n=").as_deref(),
             Some("1")

@@ -11,20 +11,6 @@ use std::time::Duration;
 /// room for the allocator's bookkeeping and the interpreter's own structures.
 const ADDRESS_SPACE_SLACK: u64 = 128 << 20;
 
-/// Makes the kernel kill this process when its parent dies, so that no worker outlives the
-/// task that started it.
-pub fn die_with_parent() -> io::Result<()> {
-    #[cfg(target_os = "linux")]
-    {
-        // SAFETY: prctl(PR_SET_PDEATHSIG) takes a signal number and touches no memory.
-        let rc = unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) };
-        if rc != 0 {
-            return Err(io::Error::last_os_error());
-        }
-    }
-    Ok(())
-}
-
 /// Limits this process for good: no core dumps, no file writes, no new descriptors or
 /// processes, and an address space of its current size plus `memory_bytes` plus slack.
 pub fn confine(memory_bytes: u64) -> io::Result<()> {

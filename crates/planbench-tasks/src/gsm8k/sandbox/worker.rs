@@ -1,9 +1,14 @@
 //! The worker process: runs programs with monty, under the limits its parent asked for.
 //!
-//! The worker trusts nothing it runs. Before it reads any program it asks to die with its
-//! parent and confines itself with kernel limits ([`super::os_limits`]); each program then runs
-//! in a fresh monty session with monty's own time, memory and recursion limits, after the
-//! import allowlist ([`super::imports`]) has accepted it.
+//! The worker trusts nothing it runs. Before it reads any program it confines itself with kernel
+//! limits ([`super::os_limits`]); each program then runs in a fresh monty session with monty's
+//! own time, memory and recursion limits, after the import allowlist ([`super::imports`]) has
+//! accepted it.
+//!
+//! A worker outlives a parent that dies only briefly: waiting for a job it reads the end of its
+//! input and exits, and running one it is stopped by its CPU limit. (It does not use
+//! `PR_SET_PDEATHSIG`, which fires when the *thread* that started it exits, and the task starts
+//! workers from whichever thread needs one.)
 
 use std::io::{self, BufRead, Write};
 use std::process::ExitCode;
@@ -39,7 +44,6 @@ pub fn worker_main() -> ExitCode {
 }
 
 fn serve(input: &mut impl BufRead, output: &mut impl Write) -> io::Result<()> {
-    os_limits::die_with_parent()?;
     let Some(hello) = protocol::receive::<Hello>(input)? else {
         return Ok(());
     };
