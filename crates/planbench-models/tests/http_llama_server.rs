@@ -218,6 +218,14 @@ async fn http_n_above_slots_yields_n_reproducible_completions() {
         second.completions, first.completions,
         "the same seed gives the same completions"
     );
+
+    // Completion i is sampled with seed + i, however the request was split: the second
+    // choice of the first request (seed 42, n = 2) equals a request of its own with seed 43.
+    let mut alone = request.clone();
+    alone.params.n = 1;
+    alone.params.seed = 43;
+    let alone = generator.generate(&alone).await.unwrap();
+    assert_eq!(alone.completions[0], first.completions[1]);
 }
 
 #[tokio::test]

@@ -89,10 +89,10 @@ fn refuses_escapes() {
     ] {
         assert_stopped(&sandbox, program, quick, refused);
     }
+    assert_stopped(&sandbox, "answer = open('/etc/passwd').read()", quick, refused);
     // Not imports, but still no way out: the interpreter has no such builtins.
-    let failed = |e: &ExecError| matches!(e, ExecError::Failed(_) | ExecError::Refused(_));
+    let failed = |e: &ExecError| matches!(e, ExecError::Failed(m) if m.contains("NameError"));
     for program in [
-        "answer = open('/etc/passwd').read()",
         "os = __import__('os')\nanswer = os.getcwd()",
         "answer = eval('1 + 1')",
         "exec('import os')",

@@ -163,14 +163,14 @@ impl From<rusqlite::Error> for QueryError {
 
 fn query(conn: &Connection, sql: &str, fetch: Fetch, max_rows: usize) -> Result<Table, QueryError> {
     let mut stmt = conn.prepare(sql)?;
-    if stmt.column_count() == 0 {
-        return Err(QueryError::Exec(ExecError::Failed(
-            "not a query: the statement returns no columns".into(),
-        )));
-    }
     if !stmt.readonly() {
         return Err(QueryError::Exec(ExecError::Refused(
             "only read-only statements may run".into(),
+        )));
+    }
+    if stmt.column_count() == 0 {
+        return Err(QueryError::Exec(ExecError::Failed(
+            "not a query: the statement returns no columns".into(),
         )));
     }
     let columns: Vec<String> = stmt.column_names().into_iter().map(String::from).collect();
@@ -232,6 +232,8 @@ fn classify(e: rusqlite::Error) -> ExecError {
             C::AuthorizationForStatementDenied | C::ReadOnly | C::PermissionDenied => {
                 ExecError::Refused(message)
             }
+            // A denied function is reported as a plain error.
+            _ if message.contains("not authorized") => ExecError::Refused(message),
             C::OutOfMemory | C::TooBig | C::DiskFull => ExecError::ResourceLimit(message),
             _ => ExecError::Failed(message),
         },

@@ -99,7 +99,8 @@ fn run(program: &str, limits: Limits) -> Result<Value, ExecError> {
 }
 
 /// The execution error for an exception: the interpreter's limits become `Timeout` and
-/// `ResourceLimit`, anything else `Failed` with its type, message and line.
+/// `ResourceLimit`, an attempt to reach the operating system `Refused`, anything else `Failed`
+/// with its type, message and line.
 fn exec_error(exception: &MontyException, limits: Limits) -> ExecError {
     let summary = exception.summary();
     match exception.exc_type() {
@@ -107,6 +108,11 @@ fn exec_error(exception: &MontyException, limits: Limits) -> ExecError {
             ExecError::Timeout(limits.timeout.as_secs_f64())
         }
         ExcType::MemoryError => ExecError::ResourceLimit(summary),
+        // monty suspends on filesystem and environment access (`open`, `Path.read_text`...)
+        // for a host to serve; this host serves none, so monty raises this.
+        ExcType::NotImplementedError if summary.contains("OS function") => {
+            ExecError::Refused(format!("no operating-system access: {summary}"))
+        }
         _ => match exception.traceback().last() {
             Some(frame) => ExecError::Failed(format!("line {}: {summary}", frame.start.line)),
             None => ExecError::Failed(summary),
