@@ -106,6 +106,12 @@ pub struct BackendArgs {
     /// HTTP backend: most requests in flight.
     #[arg(long, default_value_t = 4)]
     pub max_concurrency: usize,
+    /// Response cache file (SQLite; shareable between machines).
+    #[arg(long, env = "PLANBENCH_CACHE", default_value = "results/cache.sqlite")]
+    pub cache: PathBuf,
+    /// Call the backend for every request instead of answering repeats from the cache.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 impl BackendArgs {

@@ -4,14 +4,25 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
+use planbench_core::cache::{CachedGenerator, ResponseCache};
 use planbench_core::Generator;
 use planbench_models::http::{Endpoint, HttpConfig, HttpGenerator};
 use planbench_models::llama::{LlamaConfig, LlamaGenerator};
 
 use crate::args::{BackendArgs, BackendKind};
 
-/// Loads the local model or connects the HTTP backend.
+/// Loads the local model or connects the HTTP backend, behind the response cache unless
+/// `--no-cache`.
 pub fn build_generator(args: &BackendArgs) -> Result<Arc<dyn Generator>> {
+    let backend = build_backend(args)?;
+    if args.no_cache {
+        return Ok(backend);
+    }
+    let cache = ResponseCache::open(&args.cache)?;
+    Ok(Arc::new(CachedGenerator::new(backend, Arc::new(cache))))
+}
+
+fn build_backend(args: &BackendArgs) -> Result<Arc<dyn Generator>> {
     match args.backend {
         BackendKind::Local => {
             let path = PathBuf::from(args.model.as_deref().unwrap_or(BackendArgs::DEFAULT_MODEL));

@@ -28,6 +28,8 @@ enum Command {
     Generate(commands::generate::GenerateArgs),
     /// List runs, show one run, or print one example's trace.
     Show(commands::show::ShowArgs),
+    /// Inspect or empty the response cache.
+    Cache(commands::cache::CacheArgs),
     /// Write a Spider run's predictions and gold queries in test-suite-sql-eval's format.
     Export(commands::export::ExportArgs),
 }
@@ -51,6 +53,7 @@ fn main() -> Result<()> {
             Command::Generate(args) => commands::generate::execute(args).await,
             Command::Show(args) => commands::show::execute(args),
             Command::Export(args) => commands::export::execute(args),
+            Command::Cache(args) => commands::cache::execute(args),
         }
     })
 }

@@ -5,6 +5,7 @@
 //! Planners (in `planbench-planners`) combine the three; every call reports its [`Usage`] so
 //! that runs can be compared at equal cost. Finished work lands in the [`store::ResultsStore`].
 
+pub mod cache;
 pub mod cost;
 pub mod discriminator;
 pub mod llm;

@@ -90,19 +90,24 @@ impl<'a> Session<'a> {
         }
     }
 
+    /// Refuses the next operation once a budget limit is reached (the LLM-call limit only for
+    /// operations that may call an LLM).
     fn check_budget(&self, counts_calls: bool) -> Result<(), Interrupt> {
         let budget = &self.ctx.budget;
-        if let Some(max) = budget.max_seconds {
-            if self.started.elapsed().as_secs_f64() >= max {
-                return Err(Interrupt::Budget(BudgetStop::Seconds));
-            }
-        }
-        if let Some(max) = budget.max_llm_calls {
-            if counts_calls && self.cost.llm_calls >= max {
-                return Err(Interrupt::Budget(BudgetStop::LlmCalls));
-            }
-        }
-        Ok(())
+        let out_of_time = budget
+            .max_seconds
+            .is_some_and(|max| self.started.elapsed().as_secs_f64() >= max);
+        let out_of_calls = counts_calls
+            && budget
+                .max_llm_calls
+                .is_some_and(|max| self.cost.llm_calls >= max);
+        let stop = match (out_of_time, out_of_calls) {
+            (true, _) => BudgetStop::Seconds,
+            (false, true) => BudgetStop::LlmCalls,
+            (false, false) => return Ok(()),
+        };
+        tracing::debug!(example = %self.example.id, ?stop, "budget reached");
+        Err(Interrupt::Budget(stop))
     }
 
     /// Samples programs for the example that continue `partial` (empty for whole programs).

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use gsm8k_support::worker;
 use planbench_core::{ExecError, Output, Value};
 use planbench_tasks::gsm8k::sandbox::{Sandbox, SandboxLimits};
+use planbench_tasks::gsm8k::WorkerCommand;
 
 const TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -169,4 +170,42 @@ fn measures_throughput_and_cold_start() {
     println!("sandbox: cold worker start {cold:?}; {per_second:.0} trivial programs/s through one worker");
     assert!(cold < Duration::from_secs(2), "cold start took {cold:?}");
     assert!(per_second > 100.0, "only {per_second:.0} programs/s");
+}
+
+/// A stand-in worker: a shell script that completes the handshake, reads one job and then does
+/// `then`. It checks the parent's side of the guarantees independently of the interpreter.
+fn fake_worker(then: &str) -> Sandbox {
+    let script = format!(r#"read hello; echo '{{"Ready":{{"version":1}}}}'; read job; {then}"#);
+    Sandbox::new(
+        WorkerCommand::new("/bin/sh").arg("-c").arg(script),
+        SandboxLimits {
+            timeout: TIMEOUT,
+            memory_bytes: 256 << 20,
+        },
+    )
+}
+
+#[test]
+fn the_parent_kills_silent_workers_and_classifies_deaths() {
+    let started = Instant::now();
+    let result = fake_worker("exec /bin/sleep 30").run("answer = 1").result;
+    let elapsed = started.elapsed();
+    assert_eq!(result, Err(ExecError::Timeout(1.0)));
+    assert!(elapsed >= TIMEOUT && elapsed < Duration::from_secs(3), "{elapsed:?}");
+
+    let result = fake_worker("exit 65").run("answer = 1").result;
+    assert_eq!(
+        result,
+        Err(ExecError::ResourceLimit("memory limit of 256 MiB exceeded".into()))
+    );
+    let result = fake_worker("kill -SEGV $$").run("answer = 1").result;
+    assert!(
+        matches!(&result, Err(ExecError::ResourceLimit(m)) if m.contains("crashed")),
+        "{result:?}"
+    );
+    let result = fake_worker("echo nonsense; exec /bin/sleep 30").run("answer = 1").result;
+    assert!(
+        matches!(&result, Err(ExecError::Failed(m)) if m.contains("protocol error")),
+        "{result:?}"
+    );
 }

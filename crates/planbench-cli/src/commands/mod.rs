@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod cache;
 pub mod export;
 pub mod generate;
 pub mod run;

@@ -223,20 +223,17 @@ fn convert(value: ValueRef<'_>) -> Value {
 /// Maps an SQLite error to the harness's error kinds.
 fn classify(e: rusqlite::Error) -> ExecError {
     use rusqlite::ErrorCode as C;
+    if matches!(e, rusqlite::Error::MultipleStatement) {
+        return ExecError::Refused("only one statement may run".into());
+    }
     let message = e.to_string();
-    match &e {
-        rusqlite::Error::MultipleStatement => {
-            ExecError::Refused("only one statement may run".into())
+    match e.sqlite_error_code() {
+        Some(C::AuthorizationForStatementDenied | C::ReadOnly | C::PermissionDenied) => {
+            ExecError::Refused(message)
         }
-        rusqlite::Error::SqliteFailure(f, _) => match f.code {
-            C::AuthorizationForStatementDenied | C::ReadOnly | C::PermissionDenied => {
-                ExecError::Refused(message)
-            }
-            // A denied function is reported as a plain error.
-            _ if message.contains("not authorized") => ExecError::Refused(message),
-            C::OutOfMemory | C::TooBig | C::DiskFull => ExecError::ResourceLimit(message),
-            _ => ExecError::Failed(message),
-        },
+        // A denied function is reported as a plain error.
+        _ if message.contains("not authorized") => ExecError::Refused(message),
+        Some(C::OutOfMemory | C::TooBig | C::DiskFull) => ExecError::ResourceLimit(message),
         _ => ExecError::Failed(message),
     }
 }

@@ -162,9 +162,8 @@ impl Sandbox {
                 self.give_back(worker);
                 result
             }
-            Received::Reply(Reply::Ready { .. }) => {
-                Err(ExecError::Failed("sandbox protocol error: unexpected reply".into()))
-            }
+            Received::Reply(Reply::Ready { .. }) => Err(protocol_error("an unexpected `Ready`")),
+            Received::Garbage(line) => Err(protocol_error(&line)),
             Received::TimedOut => Err(ExecError::Timeout(self.limits.timeout.as_secs_f64())),
             Received::Closed => Err(worker.death(self.limits)),
         }
@@ -186,6 +185,13 @@ impl Sandbox {
     }
 }
 
+/// A worker said something that is not a reply; it is dropped (and so killed).
+fn protocol_error(said: &str) -> ExecError {
+    let said = said.get(..200).unwrap_or(said);
+    tracing::error!("sandbox protocol error: the worker said {said:?}");
+    ExecError::Failed(format!("sandbox protocol error: the worker said {said:?}"))
+}
+
 /// A program could not run because no worker could be started.
 fn unavailable(error: SandboxError) -> ExecError {
     tracing::error!("{error}");
@@ -195,8 +201,10 @@ fn unavailable(error: SandboxError) -> ExecError {
 /// What came back from a worker within a deadline.
 enum Received {
     Reply(Reply),
+    /// A line that is not a reply.
+    Garbage(String),
     TimedOut,
-    /// The worker closed its output (it died) or wrote something unreadable.
+    /// The worker closed its output: it died.
     Closed,
 }
 
@@ -261,6 +269,10 @@ impl Worker {
                 "expected `Ready {{ version: {} }}`, got {reply:?}",
                 protocol::VERSION
             ))),
+            Received::Garbage(line) => Err(handshake_error(format!(
+                "expected `Ready`, got {:?}",
+                line.get(..200).unwrap_or(&line)
+            ))),
             Received::TimedOut => Err(handshake_error(format!(
                 "no answer within {STARTUP_TIMEOUT:?}"
             ))),
@@ -281,7 +293,7 @@ impl Worker {
         match self.lines.recv_timeout(deadline) {
             Ok(line) => match serde_json::from_str(&line) {
                 Ok(reply) => Received::Reply(reply),
-                Err(_) => Received::Closed,
+                Err(_) => Received::Garbage(line),
             },
             Err(RecvTimeoutError::Timeout) => Received::TimedOut,
             Err(RecvTimeoutError::Disconnected) => Received::Closed,
