@@ -28,6 +28,8 @@ enum Command {
     Generate(commands::generate::GenerateArgs),
     /// List runs, show one run, or print one example's trace.
     Show(commands::show::ShowArgs),
+    /// Score a candidate pool with a discriminator and report its intrinsic metrics.
+    Discriminate(commands::discriminate::DiscriminateArgs),
     /// Inspect or empty the response cache.
     Cache(commands::cache::CacheArgs),
     /// Write a Spider run's predictions and gold queries in test-suite-sql-eval's format.
@@ -54,6 +56,7 @@ fn main() -> Result<()> {
             Command::Show(args) => commands::show::execute(args),
             Command::Export(args) => commands::export::execute(args),
             Command::Cache(args) => commands::cache::execute(args),
+            Command::Discriminate(args) => commands::discriminate::execute(args).await,
         }
     })
 }

@@ -124,6 +124,21 @@ impl ResultsStore {
                  trace TEXT NOT NULL,
                  recorded_at REAL NOT NULL,
                  PRIMARY KEY (run_id, example_id)
+             );
+             CREATE TABLE IF NOT EXISTS pools (
+                 pool_id TEXT NOT NULL,
+                 example_id TEXT NOT NULL,
+                 position INTEGER NOT NULL,
+                 candidates TEXT NOT NULL,
+                 labels TEXT NOT NULL,
+                 PRIMARY KEY (pool_id, example_id)
+             );
+             CREATE TABLE IF NOT EXISTS sweeps (
+                 sweep_id TEXT NOT NULL,
+                 run_id TEXT NOT NULL,
+                 planner TEXT NOT NULL,
+                 accuracy REAL NOT NULL,
+                 PRIMARY KEY (sweep_id, run_id)
              );",
         )
         .map_err(wrap)?;
@@ -348,6 +363,113 @@ impl ResultsStore {
     }
 }
 
+/// One example of a candidate pool: distinct candidates labelled by execution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolRecord {
+    pub example_id: String,
+    pub position: usize,
+    pub candidates: Vec<String>,
+    pub labels: Vec<bool>,
+}
+
+/// One cell of a sweep: the run of one planner at one simulated discriminator accuracy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepCell {
+    pub run_id: String,
+    pub planner: String,
+    pub accuracy: f64,
+}
+
+impl ResultsStore {
+    /// Stores one pool example (ignored when the pool already holds it).
+    pub fn record_pool_example(&self, pool_id: &str, record: &PoolRecord) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "INSERT OR IGNORE INTO pools (pool_id, example_id, position, candidates, labels)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    pool_id,
+                    record.example_id,
+                    record.position as i64,
+                    serde_json::to_string(&record.candidates).expect("strings serialize"),
+                    serde_json::to_string(&record.labels).expect("bools serialize"),
+                ],
+            )
+            .map_err(|e| self.sqlite(e))?;
+        Ok(())
+    }
+
+    /// Every stored example of pool `pool_id`, in position order.
+    pub fn pool(&self, pool_id: &str) -> Result<Vec<PoolRecord>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(
+                "SELECT example_id, position, candidates, labels FROM pools
+                 WHERE pool_id = ?1 ORDER BY position",
+            )
+            .map_err(|e| self.sqlite(e))?;
+        let rows = stmt
+            .query_map([pool_id], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.sqlite(e))?;
+        let json_err = |source| StoreError::Json {
+            run_id: pool_id.to_string(),
+            source,
+        };
+        rows.into_iter()
+            .map(|(example_id, position, candidates, labels)| {
+                Ok(PoolRecord {
+                    example_id,
+                    position: position as usize,
+                    candidates: serde_json::from_str(&candidates).map_err(json_err)?,
+                    labels: serde_json::from_str(&labels).map_err(json_err)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Adds a run to a sweep (ignored when already there).
+    pub fn add_sweep_cell(&self, sweep_id: &str, cell: &SweepCell) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "INSERT OR IGNORE INTO sweeps (sweep_id, run_id, planner, accuracy)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![sweep_id, cell.run_id, cell.planner, cell.accuracy],
+            )
+            .map_err(|e| self.sqlite(e))?;
+        Ok(())
+    }
+
+    /// The cells of sweep `sweep_id`, by planner then accuracy.
+    pub fn sweep_cells(&self, sweep_id: &str) -> Result<Vec<SweepCell>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(
+                "SELECT run_id, planner, accuracy FROM sweeps WHERE sweep_id = ?1
+                 ORDER BY planner, accuracy",
+            )
+            .map_err(|e| self.sqlite(e))?;
+        let cells = stmt
+            .query_map([sweep_id], |r| {
+                Ok(SweepCell {
+                    run_id: r.get(0)?,
+                    planner: r.get(1)?,
+                    accuracy: r.get(2)?,
+                })
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.sqlite(e))?;
+        Ok(cells)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -395,6 +517,30 @@ mod tests {
         store.begin_run("r1", &json!({"n": 1}), "abc").unwrap();
         let err = store.begin_run("r1", &json!({"n": 2}), "abc").unwrap_err();
         assert!(matches!(err, StoreError::ConfigMismatch { .. }), "{err}");
+    }
+
+    #[test]
+    fn pools_and_sweeps_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ResultsStore::open(dir.path()).unwrap();
+        let pool = PoolRecord {
+            example_id: "dev/0".into(),
+            position: 0,
+            candidates: vec!["SELECT 1".into(), "SELECT 2".into()],
+            labels: vec![true, false],
+        };
+        store.record_pool_example("p", &pool).unwrap();
+        store.record_pool_example("p", &pool).unwrap();
+        assert_eq!(store.pool("p").unwrap(), vec![pool]);
+        assert!(store.pool("other").unwrap().is_empty());
+        let cell = SweepCell {
+            run_id: "r".into(),
+            planner: "tree".into(),
+            accuracy: 0.9,
+        };
+        store.add_sweep_cell("s", &cell).unwrap();
+        store.add_sweep_cell("s", &cell).unwrap();
+        assert_eq!(store.sweep_cells("s").unwrap(), vec![cell]);
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod discriminators;
 mod error;
 mod metrics;
 pub mod planners;
+mod pool;
 mod seed;
 mod session;
 mod steps;
@@ -31,4 +32,5 @@ pub use metrics::{
     DEFAULT_THRESHOLD,
 };
 pub use planners::{build_planner, MctsFinal, Planner, PlannerKind, PlannerOptions};
+pub use pool::sample_candidates;
 pub use trace::render_trace;

@@ -1,1 +1,52 @@
-//! placeholder
+//! Statistics, tables and plots of planbench results.
+//!
+//! The input is plain data: one [`Cell`] per stored run, holding the per-example
+//! [`ExampleOutcome`]s. A discriminator-accuracy sweep has one cell per (planner, nominal
+//! accuracy); a single run or a comparison of runs has cells without a nominal accuracy.
+//! [`analyse_sweep`] computes bootstrap confidence intervals, paired tests against the baseline
+//! planner (re-ranking) and the accuracy threshold of every other planner; [`write_report`] turns
+//! the analysis into `report.md`, CSV tables, `analysis.json` and PNG/SVG plots.
+
+mod analysis;
+mod plots;
+mod report;
+mod stats;
+mod tables;
+
+pub use analysis::{
+    analyse_sweep, AnalysisOptions, CellSummary, CostRatios, PlannerComparison, PlannerThreshold,
+    SweepAnalysis,
+};
+pub use plots::{FONT_CANDIDATES, FONT_ENV};
+pub use report::{write_report, ReportError, ReportFiles};
+pub use stats::{
+    bootstrap_ci, mcnemar_exact_p, paired_comparison, threshold, Comparison, Interval, StatsError,
+};
+
+use serde::{Deserialize, Serialize};
+
+/// What one example of a run achieved and cost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExampleOutcome {
+    pub example_id: String,
+    pub correct: bool,
+    /// Wall-clock seconds spent on the example.
+    pub seconds: f64,
+    /// LLM calls made for the example (generator and LLM discriminator together).
+    pub llm_calls: f64,
+    /// Prompt plus completion tokens.
+    pub tokens: f64,
+}
+
+/// One stored run: a planner, optionally at a nominal discriminator accuracy, and its outcomes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cell {
+    pub planner: String,
+    /// Nominal accuracy of the simulated discriminator; `None` for a run outside a sweep.
+    pub accuracy: Option<f64>,
+    /// Run id or display name.
+    pub label: String,
+    /// Measured accuracy of the discriminator during the run, if known.
+    pub measured_accuracy: Option<f64>,
+    pub outcomes: Vec<ExampleOutcome>,
+}

@@ -52,6 +52,9 @@ fn loading_dev_skips_wta_1_with_one_warning() {
         .with_writer(move || SharedWriter(Arc::clone(&writer)))
         .finish();
     let task = tracing::subscriber::with_default(subscriber, || {
+        // Other tests of this binary may have cached the callsite as uninteresting while no
+        // subscriber was set; recompute it now that this thread has one.
+        tracing::callsite::rebuild_interest_cache();
         SpiderTask::load(SpiderConfig {
             data_dir: data_dir(),
             ..SpiderConfig::default()
@@ -61,7 +64,10 @@ fn loading_dev_skips_wta_1_with_one_warning() {
     let log = String::from_utf8(buffer.lock().unwrap().clone()).unwrap();
     let warnings: Vec<&str> = log.lines().filter(|l| l.contains("WARN")).collect();
     assert_eq!(warnings.len(), 1, "{log}");
-    assert!(warnings[0].contains("62") && warnings[0].contains("wta_1"), "{log}");
+    assert!(
+        warnings[0].contains("62") && warnings[0].contains("wta_1"),
+        "{log}"
+    );
     assert_eq!(task.examples().len(), 1034 - 62);
     assert!(task
         .examples()
@@ -71,7 +77,10 @@ fn loading_dev_skips_wta_1_with_one_warning() {
     assert_eq!(first.id, "dev/0");
     assert_eq!(first.gold, "SELECT count(*) FROM singer");
     // Ids keep the position in the file across the skipped examples.
-    assert!(task.examples().iter().all(|ex| ex.id == format!("dev/{}", ex.index)));
+    assert!(task
+        .examples()
+        .iter()
+        .all(|ex| ex.id == format!("dev/{}", ex.index)));
 }
 
 struct SharedWriter(Arc<Mutex<Vec<u8>>>);

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod cache;
+pub mod discriminate;
 pub mod export;
 pub mod generate;
 pub mod run;

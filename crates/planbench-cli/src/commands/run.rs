@@ -164,7 +164,7 @@ pub struct RunArgs {
 }
 
 /// Builds the discriminator of `args`.
-fn build_discriminator(
+pub fn build_discriminator(
     args: &DiscriminatorArgs,
     backend: &BackendArgs,
     task: &Arc<dyn Task>,

@@ -27,9 +27,9 @@ impl PyKey {
             Value::Null => PyKey::None,
             Value::Integer(i) => PyKey::Int(*i),
             Value::Real(r) => {
-                // 2^63 is exact in f64; integral floats in [-2^63, 2^63) equal the i64.
-                let fits =
-                    (-9.223_372_036_854_775_808e18..9.223_372_036_854_775_808e18).contains(r);
+                // -2^63 and 2^63 are exact in f64; integral floats in between equal the i64.
+                let min = i64::MIN as f64;
+                let fits = (min..-min).contains(r);
                 if r.fract() == 0.0 && fits {
                     PyKey::Int(*r as i64)
                 } else {
@@ -148,7 +148,7 @@ fn unorder_row(row: &[Value]) -> Row {
 }
 
 /// Multiset equality of rows.
-fn multiset_eq<'a>(a: impl Iterator<Item = Row>, b: impl Iterator<Item = Row>) -> bool {
+fn multiset_eq(a: impl Iterator<Item = Row>, b: impl Iterator<Item = Row>) -> bool {
     let mut counts: HashMap<Row, i64> = HashMap::new();
     let mut n = 0i64;
     for r in a {
@@ -410,9 +410,21 @@ mod tests {
         // Python: 1.0 == 1, but "1<class 'int'>" sorts after "1.5<class 'str'>" while
         // "1.0<class 'float'>" sorts before it, so the unordered rows differ and the
         // reference rejects a pair that is equal column by column.
-        assert!(!result_eq(&[vec![R(1.0), t("1.5")]], &[vec![I(1), t("1.5")]], false));
-        assert!(result_eq(&[vec![R(1.0), t("1.0")]], &[vec![t("1.0"), R(1.0)]], false));
-        assert!(result_eq(&[vec![I(3), t("a")]], &[vec![t("a"), R(3.0)]], true));
+        assert!(!result_eq(
+            &[vec![R(1.0), t("1.5")]],
+            &[vec![I(1), t("1.5")]],
+            false
+        ));
+        assert!(result_eq(
+            &[vec![R(1.0), t("1.0")]],
+            &[vec![t("1.0"), R(1.0)]],
+            false
+        ));
+        assert!(result_eq(
+            &[vec![I(3), t("a")]],
+            &[vec![t("a"), R(3.0)]],
+            true
+        ));
     }
 
     #[test]

@@ -12,9 +12,7 @@ use planbench_tasks::spider::{SpiderConfig, SpiderMetric, SpiderTask, Split};
 pub fn data_dir() -> PathBuf {
     let dir = std::env::var_os("PLANBENCH_DATA_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets")
-        });
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets"));
     assert!(
         dir.join("spider/dev.json").is_file(),
         "Spider data not found under {} (set PLANBENCH_DATA_DIR to the datasets directory)",
@@ -66,7 +64,11 @@ pub fn private_data_dir(tmp: &Path, db: &str) -> PathBuf {
     );
     std::fs::write(spider.join("dev.json"), &record).unwrap();
     std::fs::write(spider.join("train_spider.json"), &record).unwrap();
-    std::fs::write(spider.join("tables.json"), format!(r#"[{{"db_id": "{db}"}}]"#)).unwrap();
+    std::fs::write(
+        spider.join("tables.json"),
+        format!(r#"[{{"db_id": "{db}"}}]"#),
+    )
+    .unwrap();
     tmp.to_path_buf()
 }
 
