@@ -30,6 +30,10 @@ enum Command {
     Show(commands::show::ShowArgs),
     /// Score a candidate pool with a discriminator and report its intrinsic metrics.
     Discriminate(commands::discriminate::DiscriminateArgs),
+    /// Run every planner with the simulated discriminator at every accuracy, then report.
+    Sweep(commands::sweep::SweepArgs),
+    /// Write tables and plots of a run, a sweep, or several runs side by side.
+    Report(commands::report::ReportArgs),
     /// Inspect or empty the response cache.
     Cache(commands::cache::CacheArgs),
     /// Write a Spider run's predictions and gold queries in test-suite-sql-eval's format.
@@ -56,6 +60,8 @@ fn main() -> Result<()> {
             Command::Show(args) => commands::show::execute(args),
             Command::Export(args) => commands::export::execute(args),
             Command::Cache(args) => commands::cache::execute(args),
+            Command::Sweep(args) => commands::sweep::execute(args).await,
+            Command::Report(args) => commands::report::execute(args).await,
             Command::Discriminate(args) => commands::discriminate::execute(args).await,
         }
     })

@@ -8,7 +8,7 @@ use planbench_core::store::ResultsStore;
 use planbench_core::{Discriminator, Generator, OracleRule, Task};
 use planbench_planners::{
     build_planner, Budget, LlmDiscriminator, LlmVariant, MctsFinal, OracleDiscriminator,
-    PlanContext, PlannerKind, PlannerOptions, SamplingDefaults,
+    PlanContext, Planner, PlannerKind, PlannerOptions, SamplingDefaults,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use crate::args::{BackendArgs, DataArgs, TaskArgs};
 use crate::backend::build_generator;
 use crate::runner::{self, RunJob};
-use crate::select;
+use crate::select::{self, Selection};
 use crate::summary::Summary;
 
 /// Which discriminator scores candidates.
@@ -66,12 +66,9 @@ impl From<OracleRuleArg> for OracleRule {
     }
 }
 
-/// Options of the planner and its budget.
+/// Options of the planners and their budget.
 #[derive(Debug, Clone, Args)]
 pub struct PlannerArgs {
-    /// Planner: greedy, rerank, correct, tree (MC-ToT) or mcts (UCT).
-    #[arg(long, default_value = "greedy")]
-    pub planner: PlannerKind,
     /// Completions per generation request.
     #[arg(long, default_value_t = 5)]
     pub n: usize,
@@ -108,7 +105,7 @@ pub struct PlannerArgs {
 }
 
 impl PlannerArgs {
-    fn options(&self) -> PlannerOptions {
+    pub fn options(&self) -> PlannerOptions {
         PlannerOptions {
             correction_max_rounds: self.correction_rounds,
             tree_max_expansions: self.tree_expansions,
@@ -141,8 +138,11 @@ impl PlannerArgs {
 pub struct RunArgs {
     #[command(flatten)]
     pub task: TaskArgs,
+    /// Planner: greedy, rerank, correct, tree (MC-ToT) or mcts (UCT).
+    #[arg(long, default_value = "greedy")]
+    pub planner: PlannerKind,
     #[command(flatten)]
-    pub planner: PlannerArgs,
+    pub planning: PlannerArgs,
     #[command(flatten)]
     pub discriminator: DiscriminatorArgs,
     #[command(flatten)]
@@ -213,10 +213,10 @@ fn run_config(
         "metric": t.metric,
         "format": t.format,
         "exec_timeout": t.exec_timeout,
-        "planner": args.planner.planner.to_string(),
+        "planner": args.planner.to_string(),
         "planner_config": planner_config,
-        "sampling": args.planner.sampling(),
-        "budget": args.planner.budget(),
+        "sampling": args.planning.sampling(),
+        "budget": args.planning.budget(),
         "generator": generator.identity(),
         "discriminator": discriminator.describe(),
         "seed": args.seed,
@@ -229,17 +229,18 @@ fn derived_run_id(args: &RunArgs, config: &serde_json::Value) -> String {
     format!(
         "{}-{}-{}",
         config["task"].as_str().unwrap_or("task"),
-        args.planner.planner,
+        args.planner,
         &hash[..10]
     )
 }
 
-/// Runs `planbench run`.
-pub async fn execute(args: RunArgs) -> Result<()> {
-    let selection = select::load(&args.task, &args.data.data_dir)
-        .with_context(|| format!("loading {:?} from {}", args.task.task, args.data.data_dir.display()))?;
-    let store = ResultsStore::open(&args.data.results)?;
-    let generator = build_generator(&args.backend)?;
+/// Runs one configured run on already loaded examples and generator; returns its id.
+pub async fn run_loaded(
+    args: &RunArgs,
+    selection: &Selection,
+    store: &ResultsStore,
+    generator: Arc<dyn Generator>,
+) -> Result<String> {
     let discriminator = build_discriminator(
         &args.discriminator,
         &args.backend,
@@ -247,10 +248,9 @@ pub async fn execute(args: RunArgs) -> Result<()> {
         &generator,
         args.seed,
     )?;
-    let planner: Arc<dyn planbench_planners::Planner> =
-        Arc::from(build_planner(args.planner.planner, &args.planner.options()));
+    let planner: Arc<dyn Planner> = Arc::from(build_planner(args.planner, &args.planning.options()));
     let config = run_config(
-        &args,
+        args,
         &selection.split,
         generator.as_ref(),
         discriminator.as_ref(),
@@ -259,9 +259,9 @@ pub async fn execute(args: RunArgs) -> Result<()> {
     let run_id = args
         .run_id
         .clone()
-        .unwrap_or_else(|| derived_run_id(&args, &config));
+        .unwrap_or_else(|| derived_run_id(args, &config));
     runner::run(
-        &store,
+        store,
         RunJob {
             run_id: run_id.clone(),
             config,
@@ -270,15 +270,30 @@ pub async fn execute(args: RunArgs) -> Result<()> {
                 task: selection.task.clone(),
                 generator,
                 discriminator,
-                sampling: args.planner.sampling(),
-                budget: args.planner.budget(),
+                sampling: args.planning.sampling(),
+                budget: args.planning.budget(),
                 seed: args.seed,
             },
-            examples: selection.examples,
+            examples: selection.examples.clone(),
             concurrency: args.concurrency,
         },
     )
     .await?;
+    Ok(run_id)
+}
+
+/// Runs `planbench run`.
+pub async fn execute(args: RunArgs) -> Result<()> {
+    let selection = select::load(&args.task, &args.data.data_dir).with_context(|| {
+        format!(
+            "loading {:?} from {}",
+            args.task.task,
+            args.data.data_dir.display()
+        )
+    })?;
+    let store = ResultsStore::open(&args.data.results)?;
+    let generator = build_generator(&args.backend)?;
+    let run_id = run_loaded(&args, &selection, &store, generator).await?;
     let summary = Summary::new(&run_id, &store.examples(&run_id)?);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);

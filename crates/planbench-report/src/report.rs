@@ -1,0 +1,196 @@
+//! Writing a report directory: `report.md`, one CSV per table, `analysis.json` and the plots.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::analysis::SweepAnalysis;
+use crate::plots::{self, AccuracyVsCost, AccuracyVsDiscriminator, CostDistribution, Figure};
+use crate::stats::StatsError;
+use crate::tables::{all_tables, Table};
+
+/// Why an analysis or report failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("invalid {cell}: {reason}")]
+    InvalidCell { cell: String, reason: String },
+    #[error("invalid option {name}: {reason}")]
+    InvalidOption { name: &'static str, reason: String },
+    #[error("statistics of {cell}: {source}")]
+    Stats {
+        cell: String,
+        #[source]
+        source: StatsError,
+    },
+    #[error("nothing to report: no cells")]
+    NoCells,
+    #[error("cannot write {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot draw {}: {message}", path.display())]
+    Plot { path: PathBuf, message: String },
+}
+
+/// What [`write_report`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportFiles {
+    pub markdown: PathBuf,
+    pub csv: Vec<PathBuf>,
+    pub json: PathBuf,
+    /// PNG and SVG files of every plot.
+    pub plots: Vec<PathBuf>,
+    /// Why plots are missing (e.g. no font for plot text); also stated in `report.md`.
+    pub warnings: Vec<String>,
+}
+
+/// Writes the report of `analysis` into `dir` (created if missing).
+///
+/// Files: `report.md`; `accuracy.csv`, `comparisons.csv`, `efficiency.csv` and, for a sweep,
+/// `discriminator.csv` and `thresholds.csv`; `analysis.json`; and PNG + SVG plots
+/// `accuracy_vs_cost`, `cost_distribution` and, for a sweep, `accuracy_vs_discriminator`.
+/// Without a font for plot text the plots are skipped with a warning instead of failing.
+pub fn write_report(
+    dir: &Path,
+    title: &str,
+    analysis: &SweepAnalysis,
+) -> Result<ReportFiles, ReportError> {
+    if analysis.cells.is_empty() {
+        return Err(ReportError::NoCells);
+    }
+    std::fs::create_dir_all(dir).map_err(|source| ReportError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let tables = all_tables(analysis);
+    let mut csv = Vec::with_capacity(tables.len());
+    for table in &tables {
+        let path = dir.join(format!("{}.csv", table.name));
+        write_file(&path, &table.to_csv())?;
+        csv.push(path);
+    }
+    let json = dir.join("analysis.json");
+    let text = serde_json::to_string_pretty(analysis).expect("analysis serialises to JSON");
+    write_file(&json, &text)?;
+
+    let (plots, warnings) = match plots::ensure_font() {
+        Ok(()) => (draw_plots(dir, title, analysis)?, Vec::new()),
+        Err(reason) => (Vec::new(), vec![format!("plots skipped: {reason}")]),
+    };
+    let markdown = dir.join("report.md");
+    write_file(
+        &markdown,
+        &markdown_report(title, analysis, &tables, &plots, &warnings),
+    )?;
+    Ok(ReportFiles {
+        markdown,
+        csv,
+        json,
+        plots,
+        warnings,
+    })
+}
+
+fn write_file(path: &Path, contents: &str) -> Result<(), ReportError> {
+    std::fs::write(path, contents).map_err(|source| ReportError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn draw_plots(
+    dir: &Path,
+    title: &str,
+    analysis: &SweepAnalysis,
+) -> Result<Vec<PathBuf>, ReportError> {
+    let mut files = Vec::new();
+    if analysis.is_sweep {
+        files.extend(plots::render(
+            &AccuracyVsDiscriminator { title, analysis },
+            dir,
+        )?);
+    }
+    files.extend(plots::render(&AccuracyVsCost { title, analysis }, dir)?);
+    files.extend(plots::render(&CostDistribution { title, analysis }, dir)?);
+    Ok(files)
+}
+
+fn markdown_report(
+    title: &str,
+    analysis: &SweepAnalysis,
+    tables: &[Table],
+    plots: &[PathBuf],
+    warnings: &[String],
+) -> String {
+    let o = &analysis.options;
+    let mut out = format!("# {title}\n\n");
+    let kind = if analysis.is_sweep {
+        "a sweep of the simulated discriminator's accuracy"
+    } else {
+        "a comparison of runs"
+    };
+    let _ = writeln!(
+        out,
+        "Report on {kind}: {} runs. Baseline planner: {}. Confidence intervals: {:.0}% \
+         percentile bootstrap over examples ({} resamples, seed {}). A planner counts as \
+         significantly better than the baseline when the two-sided exact McNemar test on the \
+         examples exactly one of them solved gives p < {} and the planner solved more of them.\n",
+        analysis.cells.len(),
+        o.baseline,
+        100.0 * o.confidence,
+        o.resamples,
+        o.seed,
+        o.alpha
+    );
+    if analysis.is_sweep {
+        out.push_str(&threshold_summary(analysis));
+    }
+    for warning in warnings {
+        let _ = writeln!(out, "> **Warning:** {warning}\n");
+    }
+    for table in tables {
+        out.push_str(&table.to_markdown());
+        let _ = writeln!(out, "\nCSV: [{0}.csv]({0}.csv)\n", table.name);
+    }
+    if !plots.is_empty() {
+        out.push_str("## Plots\n\n");
+        for png in plots.iter().filter(|p| p.extension().is_some_and(|e| e == "png")) {
+            let name = png.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+            let stem = name.trim_end_matches(".png");
+            let _ = writeln!(out, "![{stem}]({name})\n\nSVG: [{stem}.svg]({stem}.svg)\n");
+        }
+    }
+    if !analysis.notes.is_empty() {
+        out.push_str("## Notes\n\n");
+        for note in &analysis.notes {
+            let _ = writeln!(out, "- {note}");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// One sentence per planner stating its threshold.
+fn threshold_summary(analysis: &SweepAnalysis) -> String {
+    let mut out = String::new();
+    for t in &analysis.thresholds {
+        let _ = match t.threshold {
+            Some(a) => writeln!(
+                out,
+                "- **{}** is significantly better than {} from discriminator accuracy **{a:.2}** on.",
+                t.planner, analysis.options.baseline
+            ),
+            None => writeln!(
+                out,
+                "- **{}**: threshold none in range (not significantly better than {} at the \
+                 highest swept accuracy and every accuracy above a common point).",
+                t.planner, analysis.options.baseline
+            ),
+        };
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out
+}

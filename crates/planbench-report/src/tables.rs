@@ -1,0 +1,355 @@
+//! The report's tables, each rendered both as Markdown (for people) and CSV (for tools).
+
+use crate::analysis::{CellSummary, SweepAnalysis};
+
+/// One table cell; numbers keep full precision in CSV and are rounded in Markdown.
+#[derive(Debug, Clone)]
+pub(crate) enum Value {
+    Text(String),
+    /// A fraction, shown as a percentage in Markdown.
+    Fraction(Option<f64>),
+    /// A plain number with this many decimals in Markdown.
+    Number(Option<f64>, usize),
+    PValue(f64),
+}
+
+impl Value {
+    fn markdown(&self) -> String {
+        match self {
+            Value::Text(s) => s.replace('|', "\\|").replace('\n', " "),
+            Value::Fraction(Some(f)) => format!("{:.1}%", 100.0 * f),
+            Value::Number(Some(x), decimals) => format!("{x:.decimals$}"),
+            Value::PValue(p) if *p < 1e-4 => "< 0.0001".to_string(),
+            Value::PValue(p) => format!("{p:.4}"),
+            Value::Fraction(None) | Value::Number(None, _) => "–".to_string(),
+        }
+    }
+
+    fn csv(&self) -> String {
+        match self {
+            Value::Text(s) if s.contains([',', '"', '\n', '\r']) => {
+                format!("\"{}\"", s.replace('"', "\"\""))
+            }
+            Value::Text(s) => s.clone(),
+            Value::Fraction(Some(x)) | Value::Number(Some(x), _) | Value::PValue(x) => {
+                format!("{x}")
+            }
+            Value::Fraction(None) | Value::Number(None, _) => String::new(),
+        }
+    }
+}
+
+fn text(s: impl Into<String>) -> Value {
+    Value::Text(s.into())
+}
+
+/// A titled table with a CSV file name.
+#[derive(Debug, Clone)]
+pub(crate) struct Table {
+    /// File stem of the CSV file.
+    pub name: &'static str,
+    pub title: &'static str,
+    /// What the columns mean, printed under the title.
+    pub caption: String,
+    pub headers: Vec<&'static str>,
+    pub rows: Vec<Vec<Value>>,
+}
+
+impl Table {
+    pub fn to_markdown(&self) -> String {
+        let mut out = format!("## {}\n\n{}\n\n", self.title, self.caption);
+        if self.rows.is_empty() {
+            out.push_str("_No rows._\n");
+            return out;
+        }
+        out.push_str(&format!("| {} |\n", self.headers.join(" | ")));
+        out.push_str(&format!("|{}\n", "---|".repeat(self.headers.len())));
+        for row in &self.rows {
+            let cells: Vec<String> = row.iter().map(Value::markdown).collect();
+            out.push_str(&format!("| {} |\n", cells.join(" | ")));
+        }
+        out
+    }
+
+    pub fn to_csv(&self) -> String {
+        let header: Vec<String> = self.headers.iter().map(|h| csv_header(h)).collect();
+        let mut out = header.join(",") + "\n";
+        for row in &self.rows {
+            let cells: Vec<String> = row.iter().map(Value::csv).collect();
+            out.push_str(&cells.join(","));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// `"Seconds / example"` becomes `seconds_per_example`.
+fn csv_header(header: &str) -> String {
+    let mut out = String::new();
+    for word in header
+        .replace('/', " per ")
+        .replace('%', " pct ")
+        .replace('×', " vs ")
+        .replace('−', " minus ")
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if !out.is_empty() {
+            out.push('_');
+        }
+        out.push_str(&word.to_ascii_lowercase());
+    }
+    out
+}
+
+fn nominal(cell_accuracy: Option<f64>) -> Value {
+    Value::Number(cell_accuracy, 2)
+}
+
+/// Every table of the report, in report order; the discriminator and threshold tables only
+/// for sweeps.
+pub(crate) fn all_tables(analysis: &SweepAnalysis) -> Vec<Table> {
+    let mut tables = vec![accuracy_table(analysis)];
+    if analysis.is_sweep {
+        tables.push(discriminator_table(analysis));
+        tables.push(threshold_table(analysis));
+    }
+    tables.push(comparison_table(analysis));
+    tables.push(efficiency_table(analysis));
+    tables
+}
+
+fn confidence_pct(analysis: &SweepAnalysis) -> String {
+    format!("{:.0}%", 100.0 * analysis.options.confidence)
+}
+
+fn accuracy_table(analysis: &SweepAnalysis) -> Table {
+    let conf = confidence_pct(analysis);
+    Table {
+        name: "accuracy",
+        title: "Task accuracy",
+        caption: format!(
+            "Fraction of examples solved per run, with a {conf} percentile bootstrap confidence \
+             interval over examples ({} resamples). Discriminator accuracy is the nominal accuracy \
+             of the simulated discriminator (– outside a sweep).",
+            analysis.options.resamples
+        ),
+        headers: vec![
+            "Planner",
+            "Run",
+            "Discriminator accuracy",
+            "Examples",
+            "Task accuracy",
+            "CI low",
+            "CI high",
+        ],
+        rows: analysis
+            .cells
+            .iter()
+            .map(|c| {
+                vec![
+                    text(&c.planner),
+                    text(&c.label),
+                    nominal(c.accuracy),
+                    Value::Number(Some(c.examples as f64), 0),
+                    Value::Fraction(Some(c.task_accuracy.mean)),
+                    Value::Fraction(Some(c.task_accuracy.lo)),
+                    Value::Fraction(Some(c.task_accuracy.hi)),
+                ]
+            })
+            .collect(),
+    }
+}
+
+fn discriminator_table(analysis: &SweepAnalysis) -> Table {
+    Table {
+        name: "discriminator",
+        title: "Discriminator accuracy: nominal vs measured",
+        caption: "Nominal accuracy the simulated discriminator was set to, and the accuracy it \
+                  actually had during the run (– where the run did not record it)."
+            .to_string(),
+        headers: vec![
+            "Planner",
+            "Run",
+            "Nominal accuracy",
+            "Measured accuracy",
+            "Measured − nominal",
+        ],
+        rows: analysis
+            .cells
+            .iter()
+            .filter(|c| c.accuracy.is_some())
+            .map(|c| {
+                let gap = c.measured_accuracy.zip(c.accuracy).map(|(m, n)| m - n);
+                vec![
+                    text(&c.planner),
+                    text(&c.label),
+                    nominal(c.accuracy),
+                    Value::Number(c.measured_accuracy, 3),
+                    Value::Number(gap, 3),
+                ]
+            })
+            .collect(),
+    }
+}
+
+fn list(accuracies: &[f64]) -> Value {
+    let items: Vec<String> = accuracies.iter().map(|a| format!("{a:.2}")).collect();
+    text(if items.is_empty() {
+        "none".to_string()
+    } else {
+        items.join(" ")
+    })
+}
+
+fn threshold_table(analysis: &SweepAnalysis) -> Table {
+    let o = &analysis.options;
+    Table {
+        name: "thresholds",
+        title: "Discriminator-accuracy threshold",
+        caption: format!(
+            "Lowest nominal discriminator accuracy from which the planner is significantly better \
+             than {} at that accuracy and at every higher swept accuracy (exact McNemar test, \
+             two-sided, alpha = {}, no correction for multiple comparisons).",
+            o.baseline, o.alpha
+        ),
+        headers: vec!["Planner", "Threshold", "Significantly better at", "Compared at"],
+        rows: analysis
+            .thresholds
+            .iter()
+            .map(|t| {
+                vec![
+                    text(&t.planner),
+                    text(t.threshold.map_or("none in range".to_string(), |a| format!("{a:.2}"))),
+                    list(&t.significant_at),
+                    list(&t.compared_at),
+                ]
+            })
+            .collect(),
+    }
+}
+
+fn comparison_table(analysis: &SweepAnalysis) -> Table {
+    let o = &analysis.options;
+    Table {
+        name: "comparisons",
+        title: "Paired comparison with the baseline",
+        caption: format!(
+            "Each planner against {base} on the examples both were run on \
+             (paired by example id, same discriminator accuracy). Difference = planner accuracy − \
+             {base} accuracy with a {conf} paired bootstrap interval. \"Only planner\" / \"Only \
+             baseline\" count the examples exactly one of the two solved; the p-value is the \
+             two-sided exact McNemar test on them. Significant = planner better at alpha = {alpha}.",
+            base = o.baseline,
+            conf = confidence_pct(analysis),
+            alpha = o.alpha
+        ),
+        headers: vec![
+            "Planner",
+            "Run",
+            "Discriminator accuracy",
+            "Paired examples",
+            "Planner accuracy",
+            "Baseline accuracy",
+            "Difference",
+            "Difference CI low",
+            "Difference CI high",
+            "Only planner",
+            "Only baseline",
+            "McNemar p",
+            "Significant",
+        ],
+        rows: analysis
+            .comparisons
+            .iter()
+            .map(|p| {
+                let c = &p.comparison;
+                vec![
+                    text(&p.planner),
+                    text(&p.label),
+                    nominal(p.accuracy),
+                    Value::Number(Some(c.examples as f64), 0),
+                    Value::Fraction(Some(c.accuracy_a)),
+                    Value::Fraction(Some(c.accuracy_b)),
+                    Value::Fraction(Some(c.difference.mean)),
+                    Value::Fraction(Some(c.difference.lo)),
+                    Value::Fraction(Some(c.difference.hi)),
+                    Value::Number(Some(c.only_a as f64), 0),
+                    Value::Number(Some(c.only_b as f64), 0),
+                    Value::PValue(c.p_value),
+                    text(if p.significant { "yes" } else { "no" }),
+                ]
+            })
+            .collect(),
+    }
+}
+
+fn efficiency_table(analysis: &SweepAnalysis) -> Table {
+    let ratio = |c: &CellSummary, pick: fn(&crate::CostRatios) -> Option<f64>| {
+        Value::Number(c.vs_baseline.as_ref().and_then(pick), 2)
+    };
+    Table {
+        name: "efficiency",
+        title: "Efficiency",
+        caption: format!(
+            "Mean cost per example: wall-clock seconds, LLM calls and tokens (prompt + \
+             completion). \"× {base}\" is the ratio to {base} at the same discriminator accuracy \
+             (– without a {base} run to compare with).",
+            base = analysis.options.baseline
+        ),
+        headers: vec![
+            "Planner",
+            "Run",
+            "Discriminator accuracy",
+            "Seconds / example",
+            "LLM calls / example",
+            "Tokens / example",
+            "Seconds × baseline",
+            "LLM calls × baseline",
+            "Tokens × baseline",
+        ],
+        rows: analysis
+            .cells
+            .iter()
+            .map(|c| {
+                vec![
+                    text(&c.planner),
+                    text(&c.label),
+                    nominal(c.accuracy),
+                    Value::Number(Some(c.seconds), 2),
+                    Value::Number(Some(c.llm_calls), 2),
+                    Value::Number(Some(c.tokens), 0),
+                    ratio(c, |r| r.seconds),
+                    ratio(c, |r| r.llm_calls),
+                    ratio(c, |r| r.tokens),
+                ]
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_render_for_people_and_for_tools() {
+        let v = Value::Fraction(Some(0.72345));
+        assert_eq!((v.markdown(), v.csv()), ("72.3%".into(), "0.72345".into()));
+        let v = Value::Number(None, 2);
+        assert_eq!((v.markdown(), v.csv()), ("–".into(), String::new()));
+        let v = text("a|b, \"c\"");
+        assert_eq!(v.markdown(), "a\\|b, \"c\"");
+        assert_eq!(v.csv(), "\"a|b, \"\"c\"\"\"");
+        assert_eq!(Value::PValue(1e-7).markdown(), "< 0.0001");
+        assert_eq!(Value::PValue(0.109375).markdown(), "0.1094");
+    }
+
+    #[test]
+    fn csv_headers_are_snake_case() {
+        assert_eq!(csv_header("Seconds / example"), "seconds_per_example");
+        assert_eq!(csv_header("Measured − nominal"), "measured_minus_nominal");
+        assert_eq!(csv_header("CI low"), "ci_low");
+        assert_eq!(csv_header("Seconds × baseline"), "seconds_vs_baseline");
+    }
+}
