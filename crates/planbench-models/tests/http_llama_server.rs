@@ -340,3 +340,41 @@ async fn http_yes_no_probabilities_favour_yes() {
         );
     }
 }
+
+#[tokio::test]
+async fn http_yes_no_probabilities_agree_with_the_local_backend() {
+    use planbench_models::llama::{LlamaConfig, LlamaGenerator};
+
+    let server = server();
+    let http = generator(&server, Endpoint::Chat);
+    let mut config = LlamaConfig::new(workspace().join("models").join(MODEL));
+    config.n_threads = Some(1);
+    let local = LlamaGenerator::load(config).expect("the local backend loads the same model");
+    let questions = [
+        "Is Paris the capital of France?",
+        "Is 9 a prime number?",
+        "Does `SELECT count(*) FROM singer` count the rows of the singer table?",
+    ];
+    for question in questions {
+        // With an explicit system message both sides render the same ChatML text (without
+        // one, the server's Jinja template adds Qwen's default system prompt and llama.cpp's
+        // built-in template does not).
+        let request = AnswerProbsRequest {
+            prompt: Prompt::Chat(vec![
+                ChatMessage::new(Role::System, "You are a helpful assistant."),
+                ChatMessage::new(Role::User, format!("{question} Answer Yes or No.")),
+            ]),
+            answers: vec!["Yes".into(), "No".into()],
+        };
+        let remote = http.answer_probs(&request).await.unwrap();
+        let here = local.answer_probs(&request).await.unwrap();
+        for (r, h) in remote.probs.iter().zip(&here.probs) {
+            assert!(
+                (r - h).abs() < 0.05,
+                "{question}: HTTP {:?} vs local {:?}",
+                remote.probs,
+                here.probs
+            );
+        }
+    }
+}

@@ -8,7 +8,10 @@ use std::error::Error;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use plotters::coord::combinators::WithKeyPoints;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -158,7 +161,11 @@ pub(crate) fn series(analysis: &SweepAnalysis) -> Vec<Series<'_>> {
 }
 
 fn font(size: u32) -> TextStyle<'static> {
-    (FAMILY, size).into_font().into_text_style(&()).color(&BLACK)
+    colored_font(size, BLACK)
+}
+
+fn colored_font(size: u32, color: impl Color) -> TextStyle<'static> {
+    (FAMILY, size).into_font().color(&color)
 }
 
 /// One plot axis, linear or base-10 logarithmic; values are mapped before plotting.
@@ -317,7 +324,7 @@ where
 fn legend_note<DB: DrawingBackend>(
     chart: &mut Chart<'_, DB>,
     text: String,
-    marker: impl Fn(BackendCoord) -> DynElement<'static, DB, BackendCoord> + 'static,
+    marker: impl Fn((i32, i32)) -> DynElement<'static, DB, (i32, i32)> + 'static,
 ) -> DrawResult
 where
     DB::ErrorType: 'static,
@@ -429,7 +436,7 @@ impl Figure for AccuracyVsDiscriminator<'_> {
                 chart.draw_series(std::iter::once(Text::new(
                     format!("{} ≥ {t:.2}", s.key),
                     (t + dx, label_y),
-                    font(15).color(&color).pos(Pos::new(h, VPos::Top)),
+                    colored_font(15, color).pos(Pos::new(h, VPos::Top)),
                 )))?;
             }
         }
@@ -591,9 +598,7 @@ where
             Some(Text::new(
                 format!("{accuracy:.2}"),
                 point(c),
-                font(12)
-                    .color(&color.mix(0.9))
-                    .pos(Pos::new(HPos::Left, VPos::Bottom)),
+                colored_font(12, color).pos(Pos::new(HPos::Left, VPos::Bottom)),
             ))
         }))?;
     }

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::analysis::SweepAnalysis;
-use crate::plots::{self, AccuracyVsCost, AccuracyVsDiscriminator, CostDistribution, Figure};
+use crate::plots::{self, AccuracyVsCost, AccuracyVsDiscriminator, CostDistribution};
 use crate::stats::StatsError;
 use crate::tables::{all_tables, Table};
 
@@ -71,7 +71,10 @@ pub fn write_report(
         csv.push(path);
     }
     let json = dir.join("analysis.json");
-    let text = serde_json::to_string_pretty(analysis).expect("analysis serialises to JSON");
+    let text = serde_json::to_string_pretty(analysis).map_err(|e| ReportError::Io {
+        path: json.clone(),
+        source: e.into(),
+    })?;
     write_file(&json, &text)?;
 
     let (plots, warnings) = match plots::ensure_font() {
@@ -183,8 +186,8 @@ fn threshold_summary(analysis: &SweepAnalysis) -> String {
             ),
             None => writeln!(
                 out,
-                "- **{}**: threshold none in range (not significantly better than {} at the \
-                 highest swept accuracy and every accuracy above a common point).",
+                "- **{}**: threshold none in range (no swept discriminator accuracy from which it \
+                 is significantly better than {} at every higher accuracy).",
                 t.planner, analysis.options.baseline
             ),
         };
