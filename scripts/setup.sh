@@ -19,9 +19,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-# System packages: cmake and libclang (bindgen needs clang's headers too) for llama-cpp-sys-2.
+# System packages: cmake and libclang (bindgen needs clang's headers too) for llama-cpp-sys-2,
+# and a TTF font for the text of PNG plots.
 missing=()
-for pkg in cmake clang libclang-dev pkg-config; do
+for pkg in cmake clang libclang-dev pkg-config fonts-dejavu-core; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -16,7 +16,7 @@ pub struct DataArgs {
 }
 
 /// Which benchmark.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TaskName {
     Spider,
@@ -53,7 +53,7 @@ pub struct TaskArgs {
 }
 
 /// Spider execution-accuracy rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum MetricArg {
     TestSuite,
@@ -61,7 +61,7 @@ pub enum MetricArg {
 }
 
 /// GSM8K answer format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FormatArg {
     Pot,
@@ -69,7 +69,7 @@ pub enum FormatArg {
 }
 
 /// Which model backend.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BackendKind {
     /// A GGUF model in-process through llama.cpp.

@@ -154,7 +154,10 @@ fn validate_options(options: &AnalysisOptions) -> Result<(), ReportError> {
         return Err(invalid("baseline", "empty planner name".into()));
     }
     if !(options.alpha > 0.0 && options.alpha < 1.0) {
-        return Err(invalid("alpha", format!("{} is not in (0, 1)", options.alpha)));
+        return Err(invalid(
+            "alpha",
+            format!("{} is not in (0, 1)", options.alpha),
+        ));
     }
     if !(options.confidence > 0.0 && options.confidence < 1.0) {
         let reason = format!("{} is not in (0, 1)", options.confidence);
@@ -536,11 +539,16 @@ mod tests {
         let mut bad = cell("mcts", Some(0.8), 1, 2, 1.0);
         bad.outcomes[1].seconds = f64::NAN;
         let message = analyse_sweep(&[bad], &options).unwrap_err().to_string();
-        assert!(message.contains("mcts-Some(0.8)") && message.contains("ex1"), "{message}");
+        assert!(
+            message.contains("mcts-Some(0.8)") && message.contains("ex1"),
+            "{message}"
+        );
 
         let mut duplicate = cell("mcts", Some(0.8), 1, 2, 1.0);
         duplicate.outcomes[1].example_id = "ex0".into();
-        let message = analyse_sweep(&[duplicate], &options).unwrap_err().to_string();
+        let message = analyse_sweep(&[duplicate], &options)
+            .unwrap_err()
+            .to_string();
         assert!(message.contains("appears twice"), "{message}");
 
         let empty = cell("mcts", Some(0.8), 0, 0, 1.0);

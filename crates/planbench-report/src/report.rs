@@ -158,8 +158,14 @@ fn markdown_report(
     }
     if !plots.is_empty() {
         out.push_str("## Plots\n\n");
-        for png in plots.iter().filter(|p| p.extension().is_some_and(|e| e == "png")) {
-            let name = png.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+        for png in plots
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "png"))
+        {
+            let name = png
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default();
             let stem = name.trim_end_matches(".png");
             let _ = writeln!(out, "![{stem}]({name})\n\nSVG: [{stem}.svg]({stem}.svg)\n");
         }
@@ -187,7 +193,7 @@ fn threshold_summary(analysis: &SweepAnalysis) -> String {
             None => writeln!(
                 out,
                 "- **{}**: threshold none in range (no swept discriminator accuracy from which it \
-                 is significantly better than {} at every higher accuracy).",
+                 is significantly better than {} at that and every higher accuracy).",
                 t.planner, analysis.options.baseline
             ),
         };

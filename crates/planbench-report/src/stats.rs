@@ -218,7 +218,11 @@ mod tests {
         let values: Vec<f64> = (0..100).map(|i| f64::from(u8::from(i < 70))).collect();
         let first = bootstrap_ci(&values, 4000, 0.95, 42).unwrap();
         assert_eq!(first, bootstrap_ci(&values, 4000, 0.95, 42).unwrap());
-        assert_ne!(first, bootstrap_ci(&values, 4000, 0.95, 43).unwrap());
+        let spread: Vec<f64> = (0..30).map(|i| f64::from(i).sqrt()).collect();
+        assert_ne!(
+            bootstrap_ci(&spread, 100, 0.95, 42).unwrap(),
+            bootstrap_ci(&spread, 100, 0.95, 43).unwrap()
+        );
         assert!((first.mean - 0.7).abs() < 1e-12);
         assert!(first.lo < first.mean && first.mean < first.hi);
         // Normal approximation: 0.7 -/+ 1.96 * sqrt(0.7 * 0.3 / 100) = [0.610, 0.790].

@@ -10,7 +10,7 @@ pub(crate) enum Value {
     Fraction(Option<f64>),
     /// A plain number with this many decimals in Markdown.
     Number(Option<f64>, usize),
-    PValue(f64),
+    Probability(f64),
 }
 
 impl Value {
@@ -19,8 +19,8 @@ impl Value {
             Value::Text(s) => s.replace('|', "\\|").replace('\n', " "),
             Value::Fraction(Some(f)) => format!("{:.1}%", 100.0 * f),
             Value::Number(Some(x), decimals) => format!("{x:.decimals$}"),
-            Value::PValue(p) if *p < 1e-4 => "< 0.0001".to_string(),
-            Value::PValue(p) => format!("{p:.4}"),
+            Value::Probability(p) if *p < 1e-4 => "< 0.0001".to_string(),
+            Value::Probability(p) => format!("{p:.4}"),
             Value::Fraction(None) | Value::Number(None, _) => "–".to_string(),
         }
     }
@@ -31,7 +31,7 @@ impl Value {
                 format!("\"{}\"", s.replace('"', "\"\""))
             }
             Value::Text(s) => s.clone(),
-            Value::Fraction(Some(x)) | Value::Number(Some(x), _) | Value::PValue(x) => {
+            Value::Fraction(Some(x)) | Value::Number(Some(x), _) | Value::Probability(x) => {
                 format!("{x}")
             }
             Value::Fraction(None) | Value::Number(None, _) => String::new(),
@@ -213,14 +213,22 @@ fn threshold_table(analysis: &SweepAnalysis) -> Table {
              two-sided, alpha = {}, no correction for multiple comparisons).",
             o.baseline, o.alpha
         ),
-        headers: vec!["Planner", "Threshold", "Significantly better at", "Compared at"],
+        headers: vec![
+            "Planner",
+            "Threshold",
+            "Significantly better at",
+            "Compared at",
+        ],
         rows: analysis
             .thresholds
             .iter()
             .map(|t| {
                 vec![
                     text(&t.planner),
-                    text(t.threshold.map_or("none in range".to_string(), |a| format!("{a:.2}"))),
+                    text(
+                        t.threshold
+                            .map_or("none in range".to_string(), |a| format!("{a:.2}")),
+                    ),
                     list(&t.significant_at),
                     list(&t.compared_at),
                 ]
@@ -276,7 +284,7 @@ fn comparison_table(analysis: &SweepAnalysis) -> Table {
                     Value::Fraction(Some(c.difference.hi)),
                     Value::Number(Some(c.only_a as f64), 0),
                     Value::Number(Some(c.only_b as f64), 0),
-                    Value::PValue(c.p_value),
+                    Value::Probability(c.p_value),
                     text(if p.significant { "yes" } else { "no" }),
                 ]
             })
@@ -293,8 +301,8 @@ fn efficiency_table(analysis: &SweepAnalysis) -> Table {
         title: "Efficiency",
         caption: format!(
             "Mean cost per example: wall-clock seconds, LLM calls and tokens (prompt + \
-             completion). \"× {base}\" is the ratio to {base} at the same discriminator accuracy \
-             (– without a {base} run to compare with).",
+             completion). The \"× baseline\" columns divide by the mean cost of {base} at the same \
+             discriminator accuracy (– without a {base} run to compare with).",
             base = analysis.options.baseline
         ),
         headers: vec![
@@ -341,8 +349,8 @@ mod tests {
         let v = text("a|b, \"c\"");
         assert_eq!(v.markdown(), "a\\|b, \"c\"");
         assert_eq!(v.csv(), "\"a|b, \"\"c\"\"\"");
-        assert_eq!(Value::PValue(1e-7).markdown(), "< 0.0001");
-        assert_eq!(Value::PValue(0.109375).markdown(), "0.1094");
+        assert_eq!(Value::Probability(1e-7).markdown(), "< 0.0001");
+        assert_eq!(Value::Probability(0.109375).markdown(), "0.1094");
     }
 
     #[test]

@@ -131,8 +131,11 @@ pub async fn write_sweep_report(
 
 fn render(cells: &[Cell], title: &str, out: &Path) -> Result<()> {
     let analysis = analyse_sweep(cells, &AnalysisOptions::default())?;
-    let files = write_report(out, title, &analysis, cells)
+    let files = write_report(out, title, &analysis)
         .with_context(|| format!("writing the report into {}", out.display()))?;
+    for warning in &files.warnings {
+        tracing::warn!("{warning}");
+    }
     println!("report: {}", files.markdown.display());
     Ok(())
 }

@@ -1,0 +1,73 @@
+//! Every planner, with the real default model and the simulated discriminator at accuracy 1.0,
+//! returns a program and stores a trace on a few real examples.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use planbench_core::store::ResultsStore;
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn data_dir() -> PathBuf {
+    let dir = std::env::var_os("PLANBENCH_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("../shared/datasets"));
+    assert!(
+        dir.join("spider/dev.json").exists() && dir.join("gsm8k/test.jsonl").exists(),
+        "data missing under {} (set PLANBENCH_DATA_DIR)",
+        dir.display()
+    );
+    dir
+}
+
+/// Runs `planner` on the first two examples of `task` with small search budgets.
+fn run(task: &str, planner: &str, results: &Path) {
+    let output = Command::new(env!("CARGO_BIN_EXE_planbench"))
+        .current_dir(workspace())
+        .env("PLANBENCH_DATA_DIR", data_dir())
+        .args(["run", "--task", task, "--planner", planner, "--limit", "2"])
+        .args(["--discriminator", "oracle", "--oracle-accuracy", "1.0"])
+        .args(["--max-tokens", "160", "--threads", "1", "--no-cache"])
+        .args(["--correction-rounds", "3", "--tree-expansions", "6"])
+        .args(["--mcts-iterations", "6", "--run-id", planner])
+        .arg("--results")
+        .arg(results)
+        .output()
+        .expect("planbench runs");
+    assert!(
+        output.status.success(),
+        "{task} {planner}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn every_planner_returns_a_program_and_a_trace(task: &str) {
+    let results = tempfile::tempdir().unwrap();
+    for planner in ["greedy", "rerank", "correct", "tree", "mcts"] {
+        run(task, planner, results.path());
+        let store = ResultsStore::open(results.path()).unwrap();
+        let records = store.examples(planner).unwrap();
+        assert_eq!(records.len(), 2, "{task} {planner}");
+        for record in &records {
+            assert!(!record.prediction.trim().is_empty(), "{task} {planner}: empty program");
+            assert_eq!(record.trace["planner"], planner, "{task}: {}", record.trace);
+            assert!(record.cost.llm_calls >= 1, "{task} {planner}");
+        }
+        if matches!(planner, "tree" | "mcts") {
+            let nodes = records[0].trace["nodes"].as_array().map_or(0, Vec::len);
+            assert!(nodes >= 2, "{task} {planner}: a tree trace has nodes: {}", records[0].trace);
+        }
+    }
+}
+
+#[test]
+fn every_planner_runs_on_spider() {
+    every_planner_returns_a_program_and_a_trace("spider");
+}
+
+#[test]
+fn every_planner_runs_on_gsm8k() {
+    every_planner_returns_a_program_and_a_trace("gsm8k");
+}
