@@ -49,8 +49,14 @@ fn runs_program_of_thought_python() {
         ("x = 5", Value::Null),
         ("answer = [1, 2]", Value::Text("[1, 2]".into())),
         ("answer = 2 ** 70", Value::Text("1180591620717411303424".into())),
+        ("answer = 'ab' * 5000", Value::Text(format!("{}...", "ab".repeat(2048)))),
         ("print('hello')\nanswer = 1", Value::Integer(1)),
     ];
+    let long = sandbox.run("raise ValueError('x' * 100000)").result;
+    assert!(
+        matches!(&long, Err(ExecError::Failed(m)) if m.len() < 5000 && m.contains("ValueError")),
+        "{long:?}"
+    );
     for (program, expected) in cases {
         assert_eq!(answer(&sandbox, program), expected, "{program}");
     }
@@ -58,16 +64,29 @@ fn runs_program_of_thought_python() {
 
 /// Runs `program`, checks the error it gets and how long that took, then checks that the
 /// sandbox still runs the next program.
-fn assert_stopped(sandbox: &Sandbox, program: &str, within: Duration, check: impl Fn(&ExecError) -> bool) {
+fn assert_stopped(
+    sandbox: &Sandbox,
+    program: &str,
+    within: Duration,
+    check: impl Fn(&ExecError) -> bool,
+) {
     let started = Instant::now();
     let execution = sandbox.run(program);
     let elapsed = started.elapsed();
-    println!("{:>10.3?} {:?} -> {:?}", elapsed, program.get(..60).unwrap_or(program), execution.result);
+    println!(
+        "{:>10.3?} {:?} -> {:?}",
+        elapsed,
+        program.get(..60).unwrap_or(program),
+        execution.result
+    );
     match &execution.result {
         Err(error) => assert!(check(error), "{program:?}: unexpected error {error:?}"),
         Ok(output) => panic!("{program:?} should be stopped, got {output:?}"),
     }
-    assert!(elapsed < within, "{program:?} took {elapsed:?} (limit {within:?})");
+    assert!(
+        elapsed < within,
+        "{program:?} took {elapsed:?} (limit {within:?})"
+    );
     assert_eq!(
         answer(sandbox, "answer = 1 + 1"),
         Value::Integer(2),
@@ -90,7 +109,12 @@ fn refuses_escapes() {
     ] {
         assert_stopped(&sandbox, program, quick, refused);
     }
-    assert_stopped(&sandbox, "answer = open('/etc/passwd').read()", quick, refused);
+    assert_stopped(
+        &sandbox,
+        "answer = open('/etc/passwd').read()",
+        quick,
+        refused,
+    );
     // Not imports, but still no way out: the interpreter has no such builtins.
     let failed = |e: &ExecError| matches!(e, ExecError::Failed(m) if m.contains("NameError"));
     for program in [
@@ -115,19 +139,54 @@ fn stops_runaway_programs() {
     assert_stopped(&sandbox, "x = 0\nwhile True:\n    x += 1", bound, timeout);
     assert_stopped(&sandbox, "x = [0] * 10**10", bound, limited);
     assert_stopped(&sandbox, "s = 'a' * 10**12", bound, limited);
-    assert_stopped(&sandbox, "xs = []\nwhile True:\n    xs.append([0] * 1000)", bound, limited);
-    assert_stopped(&sandbox, "s = 'a'\nwhile True:\n    s = s + s", bound, limited);
+    assert_stopped(
+        &sandbox,
+        "xs = []\nwhile True:\n    xs.append([0] * 1000)",
+        bound,
+        limited,
+    );
+    assert_stopped(
+        &sandbox,
+        "s = 'a'\nwhile True:\n    s = s + s",
+        bound,
+        limited,
+    );
     assert_stopped(&sandbox, "answer = 10**10**10", bound, limited);
     assert_stopped(&sandbox, "answer = 9**9**9**9", bound, limited);
-    assert_stopped(&sandbox, "d = {}\nfor i in range(10**9):\n    d[i] = str(i) * 10", bound, limited);
+    assert_stopped(
+        &sandbox,
+        "d = {}\nfor i in range(10**9):\n    d[i] = str(i) * 10",
+        bound,
+        limited,
+    );
     let recursion = |e: &ExecError| match e {
         ExecError::Failed(message) => message.contains("RecursionError"),
         other => limited(other),
     };
-    assert_stopped(&sandbox, "def f(n):\n    return f(n + 1)\nanswer = f(0)", bound, recursion);
-    assert_stopped(&sandbox, "answer = eval('(' * 100000 + ')' * 100000)", bound, |_| true);
-    assert_stopped(&sandbox, &format!("answer = {}1{}", "(".repeat(100_000), ")".repeat(100_000)), bound, |_| true);
-    assert_stopped(&sandbox, &format!("answer = {}", "-".repeat(1_000_000) + "1"), bound, |_| true);
+    assert_stopped(
+        &sandbox,
+        "def f(n):\n    return f(n + 1)\nanswer = f(0)",
+        bound,
+        recursion,
+    );
+    assert_stopped(
+        &sandbox,
+        "answer = eval('(' * 100000 + ')' * 100000)",
+        bound,
+        |_| true,
+    );
+    assert_stopped(
+        &sandbox,
+        &format!("answer = {}1{}", "(".repeat(100_000), ")".repeat(100_000)),
+        bound,
+        |_| true,
+    );
+    assert_stopped(
+        &sandbox,
+        &format!("answer = {}", "-".repeat(1_000_000) + "1"),
+        bound,
+        |_| true,
+    );
 }
 
 #[test]
@@ -138,7 +197,11 @@ fn serves_threads_concurrently() {
             let sandbox = Arc::clone(&sandbox);
             std::thread::spawn(move || {
                 for i in 0..25 {
-                    let program = if i == 10 && t == 0 { "while True: pass".to_string() } else { format!("answer = {t} * 100 + {i}") };
+                    let program = if i == 10 && t == 0 {
+                        "while True: pass".to_string()
+                    } else {
+                        format!("answer = {t} * 100 + {i}")
+                    };
                     let result = sandbox.run(&program).result;
                     if i == 10 && t == 0 {
                         assert!(matches!(result, Err(ExecError::Timeout(_))));
@@ -164,7 +227,10 @@ fn measures_throughput_and_cold_start() {
     let n = 2000;
     let started = Instant::now();
     for i in 0..n {
-        assert_eq!(answer(&sandbox, &format!("x = {i}\nanswer = x + 1")), Value::Integer(i + 1));
+        assert_eq!(
+            answer(&sandbox, &format!("x = {i}\nanswer = x + 1")),
+            Value::Integer(i + 1)
+        );
     }
     let per_second = n as f64 / started.elapsed().as_secs_f64();
     println!("sandbox: cold worker start {cold:?}; {per_second:.0} trivial programs/s through one worker");
@@ -191,19 +257,26 @@ fn the_parent_kills_silent_workers_and_classifies_deaths() {
     let result = fake_worker("exec /bin/sleep 30").run("answer = 1").result;
     let elapsed = started.elapsed();
     assert_eq!(result, Err(ExecError::Timeout(1.0)));
-    assert!(elapsed >= TIMEOUT && elapsed < Duration::from_secs(3), "{elapsed:?}");
+    assert!(
+        elapsed >= TIMEOUT && elapsed < Duration::from_secs(3),
+        "{elapsed:?}"
+    );
 
     let result = fake_worker("exit 65").run("answer = 1").result;
     assert_eq!(
         result,
-        Err(ExecError::ResourceLimit("memory limit of 256 MiB exceeded".into()))
+        Err(ExecError::ResourceLimit(
+            "memory limit of 256 MiB exceeded".into()
+        ))
     );
     let result = fake_worker("kill -SEGV $$").run("answer = 1").result;
     assert!(
         matches!(&result, Err(ExecError::ResourceLimit(m)) if m.contains("crashed")),
         "{result:?}"
     );
-    let result = fake_worker("echo nonsense; exec /bin/sleep 30").run("answer = 1").result;
+    let result = fake_worker("echo nonsense; exec /bin/sleep 30")
+        .run("answer = 1")
+        .result;
     assert!(
         matches!(&result, Err(ExecError::Failed(m)) if m.contains("protocol error")),
         "{result:?}"

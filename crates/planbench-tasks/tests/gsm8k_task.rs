@@ -5,7 +5,9 @@ mod gsm8k_support;
 use std::fs;
 
 use gsm8k_support::{config, data_dir, load};
-use planbench_core::{ChatMessage, ExecError, Execution, OracleRule, Output, Prompt, Role, Task, Value};
+use planbench_core::{
+    ChatMessage, ExecError, Execution, OracleRule, Output, Prompt, Role, Task, Value,
+};
 use planbench_tasks::gsm8k::{AnswerFormat, Gsm8kTask, Split, WorkerCommand};
 
 fn user_text(prompt: &Prompt) -> &str {
@@ -28,18 +30,30 @@ fn loads_both_splits_with_gold_numbers() {
     let first = &test.examples()[0];
     assert_eq!(first.id, "test/0");
     assert_eq!(first.index, 0);
-    assert!(first.question.starts_with("Janet’s ducks lay 16 eggs per day."));
+    assert!(first
+        .question
+        .starts_with("Janet’s ducks lay 16 eggs per day."));
     assert_eq!(first.gold, "18");
     assert_eq!(first.db_id, None);
     assert_eq!(test.examples()[2].gold, "70000");
     assert_eq!(test.examples()[1318].id, "test/1318");
-    assert!(test.examples().iter().all(|e| e.gold.parse::<i64>().is_ok()));
+    assert!(test
+        .examples()
+        .iter()
+        .all(|e| e.gold.parse::<i64>().is_ok()));
 
-    let train = Gsm8kTask::load(config(data_dir(), Split::Train, AnswerFormat::ChainOfThought))
-        .expect("the train split loads");
+    let train = Gsm8kTask::load(config(
+        data_dir(),
+        Split::Train,
+        AnswerFormat::ChainOfThought,
+    ))
+    .expect("the train split loads");
     assert_eq!(train.examples().len(), 7473);
     assert_eq!(train.examples()[7472].id, "train/7472");
-    assert!(train.examples().iter().all(|e| e.gold.parse::<i64>().is_ok()));
+    assert!(train
+        .examples()
+        .iter()
+        .all(|e| e.gold.parse::<i64>().is_ok()));
     // "Natalia sold clips to 48 of her friends in April, ..." #### 72
     assert_eq!(train.examples()[0].gold, "72");
 }
@@ -69,7 +83,11 @@ fn gold_equivalent_programs_are_correct() {
         let example = &ex[index];
         let execution = task.execute(example, program);
         assert!(execution.is_ok(), "{}: {execution:?}", example.id);
-        assert!(task.is_correct(example, program), "{}: {execution:?}", example.id);
+        assert!(
+            task.is_correct(example, program),
+            "{}: {execution:?}",
+            example.id
+        );
         assert_eq!(task.oracle_score(example, program, OracleRule::Paper), 1.0);
         assert_eq!(task.oracle_score(example, program, OracleRule::Exact), 1.0);
     }
@@ -77,7 +95,13 @@ fn gold_equivalent_programs_are_correct() {
     assert_eq!(execution.result, Ok(Output::Answer(Value::Real(3.0))));
 
     // Wrong, unset, text and failing answers are all incorrect.
-    for program in ["answer = 17", "x = 18", "answer = '18'", "answer = 18 / 0", "answer = 18.0001"] {
+    for program in [
+        "answer = 17",
+        "x = 18",
+        "answer = '18'",
+        "answer = 18 / 0",
+        "answer = 18.0001",
+    ] {
         assert!(!task.is_correct(&ex[0], program), "{program}");
         assert_eq!(task.oracle_score(&ex[0], program, OracleRule::Paper), 0.0);
     }
@@ -88,7 +112,10 @@ fn gold_equivalent_programs_are_correct() {
     let failed = task.execute(&ex[0], "x = 1\nanswer = x / 0\n");
     match failed.result {
         Err(ExecError::Failed(message)) => {
-            assert!(message.contains("ZeroDivisionError") && message.contains("line 2"), "{message}")
+            assert!(
+                message.contains("ZeroDivisionError") && message.contains("line 2"),
+                "{message}"
+            )
         }
         other => panic!("expected a failure, got {other:?}"),
     }
@@ -123,18 +150,28 @@ fn program_of_thought_prompts() {
 
     let failing = "answer = eggs * 2";
     let execution = task.execute(example, failing);
-    let correction = task.correction_prompt(example, failing, &execution).unwrap();
+    let correction = task
+        .correction_prompt(example, failing, &execution)
+        .unwrap();
     let text = user_text(&correction);
     assert!(text.contains("correct the buggy python program"));
     assert!(text.contains(&format!("```python\n{failing}\n```")));
-    assert!(text.contains("## Result: ERROR: line 1: NameError"), "{text}");
+    assert!(
+        text.contains("## Result: ERROR: line 1: NameError"),
+        "{text}"
+    );
     assert!(text.ends_with("## Fixed Python Program:"));
 
     let float = Execution {
         result: Ok(Output::Answer(Value::Real(3000.0))),
         seconds: 0.0,
     };
-    let text = user_text(&task.discrimination_prompt(example, program, Some(&float)).unwrap()).to_string();
+    let text = user_text(
+        &task
+            .discrimination_prompt(example, program, Some(&float))
+            .unwrap(),
+    )
+    .to_string();
     assert!(text.ends_with("## Result: 3000.0\n## Answer:"));
 }
 
@@ -164,9 +201,13 @@ fn chain_of_thought_uses_the_strict_answer_line() {
     assert!(user_text(&prompt).contains("#### <number>"));
     assert!(user_text(&prompt).ends_with("## Solution:"));
 
-    let completion = "She has 16 - 3 - 4 = 9 eggs left.\nShe makes 9 * 2 = $18.\n#### 18\nHope this helps!";
+    let completion =
+        "She has 16 - 3 - 4 = 9 eggs left.\nShe makes 9 * 2 = $18.\n#### 18\nHope this helps!";
     let reasoning = task.extract_program(completion);
-    assert_eq!(reasoning, "She has 16 - 3 - 4 = 9 eggs left.\nShe makes 9 * 2 = $18.\n#### 18");
+    assert_eq!(
+        reasoning,
+        "She has 16 - 3 - 4 = 9 eggs left.\nShe makes 9 * 2 = $18.\n#### 18"
+    );
     assert!(task.is_complete(&reasoning));
     assert!(!task.is_complete("She has 9 eggs."));
     assert_eq!(task.split_steps(&reasoning).concat(), reasoning);
@@ -186,9 +227,16 @@ fn chain_of_thought_uses_the_strict_answer_line() {
         Err(ExecError::Failed(_))
     ));
     let execution = task.execute(example, "#### 1.2.3");
-    assert_eq!(execution.result, Ok(Output::Answer(Value::Text("1.2.3".into()))));
+    assert_eq!(
+        execution.result,
+        Ok(Output::Answer(Value::Text("1.2.3".into())))
+    );
     let with_result = task
-        .discrimination_prompt(example, &reasoning, Some(&task.execute(example, &reasoning)))
+        .discrimination_prompt(
+            example,
+            &reasoning,
+            Some(&task.execute(example, &reasoning)),
+        )
         .unwrap();
     assert!(user_text(&with_result).ends_with("#### 18\n## Result: 18\n## Answer:"));
 }
@@ -201,28 +249,50 @@ fn malformed_lines_are_reported_with_file_line_and_field() {
     let good = r##"{"question": "q", "answer": "1 + 1 = 2\n#### 2"}"##;
     let cases = [
         (r#"{"question": "q"}"#, "missing field `answer`"),
-        (r#####"{"question": 3, "answer": "#### 2"}"#####, "field `question` is not a string"),
+        (
+            r#####"{"question": 3, "answer": "#### 2"}"#####,
+            "field `question` is not a string",
+        ),
         ("[1, 2]", "not a JSON object"),
-        (r#"{"question": "q", "answer": "no final answer"}"#, "`answer`"),
-        (r#####"{"question": "q", "answer": "#### two"}"#####, "`two` is not a number"),
+        (
+            r#"{"question": "q", "answer": "no final answer"}"#,
+            "`answer`",
+        ),
+        (
+            r#####"{"question": "q", "answer": "#### two"}"#####,
+            "`two` is not a number",
+        ),
         ("not json", "not a GSM8K record"),
     ];
     for (bad, expected) in cases {
         fs::write(&file, format!("{good}\n{good}\n{bad}\n")).unwrap();
-        let err = Gsm8kTask::load(config(dir.path().to_path_buf(), Split::Test, AnswerFormat::ChainOfThought))
-            .unwrap_err()
-            .to_string();
+        let err = Gsm8kTask::load(config(
+            dir.path().to_path_buf(),
+            Split::Test,
+            AnswerFormat::ChainOfThought,
+        ))
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("test.jsonl:3:"), "{err}");
         assert!(err.contains(expected), "{err} lacks {expected}");
     }
     fs::write(&file, format!("{good}\n\n{good}\n")).unwrap();
-    let task = Gsm8kTask::load(config(dir.path().to_path_buf(), Split::Test, AnswerFormat::ChainOfThought)).unwrap();
+    let task = Gsm8kTask::load(config(
+        dir.path().to_path_buf(),
+        Split::Test,
+        AnswerFormat::ChainOfThought,
+    ))
+    .unwrap();
     assert_eq!(task.examples().len(), 2);
     assert_eq!(task.examples()[1].id, "test/1");
 
-    let missing = Gsm8kTask::load(config(dir.path().to_path_buf(), Split::Train, AnswerFormat::ChainOfThought))
-        .unwrap_err()
-        .to_string();
+    let missing = Gsm8kTask::load(config(
+        dir.path().to_path_buf(),
+        Split::Train,
+        AnswerFormat::ChainOfThought,
+    ))
+    .unwrap_err()
+    .to_string();
     assert!(missing.contains("train.jsonl"), "{missing}");
 }
 
@@ -231,7 +301,10 @@ fn a_missing_worker_is_a_clear_load_error() {
     let mut config = config(data_dir(), Split::Test, AnswerFormat::ProgramOfThought);
     config.worker = WorkerCommand::new("/nonexistent/planbench-python-worker");
     let err = Gsm8kTask::load(config).unwrap_err().to_string();
-    assert!(err.contains("cannot start the sandbox worker `/nonexistent/planbench-python-worker`"), "{err}");
+    assert!(
+        err.contains("cannot start the sandbox worker `/nonexistent/planbench-python-worker`"),
+        "{err}"
+    );
 
     // A program that is not a worker fails the handshake.
     let mut config = gsm8k_support::config(data_dir(), Split::Test, AnswerFormat::ProgramOfThought);

@@ -40,9 +40,10 @@ pub fn execute(text: &str) -> Execution {
         Some((raw, _)) => {
             let cleaned: String = raw.chars().filter(|&c| c != ',').collect();
             let cleaned = cleaned.strip_suffix('.').unwrap_or(&cleaned);
-            Ok(Output::Answer(
-                Number::parse(cleaned).map_or_else(|| Value::Text(cleaned.to_string()), Number::to_value),
-            ))
+            Ok(Output::Answer(Number::parse(cleaned).map_or_else(
+                || Value::Text(cleaned.to_string()),
+                Number::to_value,
+            )))
         }
     };
     Execution {

@@ -220,8 +220,9 @@ impl Task for Gsm8kTask {
         pot::split_steps(program)
     }
 
-    /// Program of thought: `answer` is assigned at top level (see the module docs of `pot`);
-    /// chain of thought: a `#### <number>` line is present.
+    /// Program of thought: a finished top-level `answer = ...` statement (the paper's MC-ToT
+    /// test `"answer =" in program`, restricted to the assignments `exec` can observe);
+    /// chain of thought: a strict `#### <number>` answer is present.
     fn is_complete(&self, program: &str) -> bool {
         match self.format {
             AnswerFormat::ProgramOfThought => pot::assigns_answer(program),

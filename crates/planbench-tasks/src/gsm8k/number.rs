@@ -106,7 +106,10 @@ mod tests {
 
     #[test]
     fn strict_pattern_takes_the_first_valid_match() {
-        assert_eq!(strict_answer("so #### 1,000.\nmore").map(|m| m.0), Some("1,000."));
+        assert_eq!(
+            strict_answer("so #### 1,000.\nmore").map(|m| m.0),
+            Some("1,000.")
+        );
         assert_eq!(strict_answer("#### -3").map(|m| m.0), Some("-3"));
         assert_eq!(strict_answer("#### x #### 7").map(|m| m.0), Some("7"));
         assert_eq!(strict_answer("##### 5").map(|m| m.0), Some("5"));

@@ -186,7 +186,10 @@ mod tests {
     #[test]
     fn extracts_programs_from_completions() {
         // Inside the block the response prefix opened.
-        assert_eq!(extract("x = 1\nanswer = x\n```\nThis works."), "x = 1\nanswer = x");
+        assert_eq!(
+            extract("x = 1\nanswer = x\n```\nThis works."),
+            "x = 1\nanswer = x"
+        );
         // A block of its own, with chatter around it.
         assert_eq!(
             extract("Sure! Here it is:\n```python\nanswer = 2\n```\nDone."),
@@ -207,7 +210,13 @@ mod tests {
         let steps = split_steps(program);
         assert_eq!(
             steps,
-            ["a = 1\n", "\nb = 2\n", "for i in range(3):\n", "    b += i\n", "answer = b\n\n"]
+            [
+                "a = 1\n",
+                "\nb = 2\n",
+                "for i in range(3):\n",
+                "    b += i\n",
+                "answer = b\n\n"
+            ]
         );
         assert_eq!(steps.concat(), program);
         assert_eq!(split_steps("x = 1"), ["x = 1"]);

@@ -42,7 +42,11 @@ impl Prompts {
         let result = describe(execution);
         self.user(
             "correct",
-            &[("question", question), ("program", program), ("result", &result)],
+            &[
+                ("question", question),
+                ("program", program),
+                ("result", &result),
+            ],
         )
     }
 
@@ -62,7 +66,11 @@ impl Prompts {
                 let result = describe(execution);
                 self.user(
                     "discriminate_result",
-                    &[("question", question), ("program", program), ("result", &result)],
+                    &[
+                        ("question", question),
+                        ("program", program),
+                        ("result", &result),
+                    ],
                 )
             }
         }

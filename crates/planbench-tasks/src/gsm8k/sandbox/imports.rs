@@ -74,7 +74,10 @@ mod tests {
             "import math.x",
         ] {
             let err = check(program).unwrap_err();
-            assert!(err.to_string().contains("is not allowed"), "{program}: {err}");
+            assert!(
+                err.to_string().contains("is not allowed"),
+                "{program}: {err}"
+            );
         }
         assert!(check("this is not python").is_ok());
     }

@@ -89,10 +89,7 @@ impl SandboxLimits {
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
     #[error("cannot start the sandbox worker `{}`: {source}", program.display())]
-    Spawn {
-        program: PathBuf,
-        source: io::Error,
-    },
+    Spawn { program: PathBuf, source: io::Error },
     #[error("the sandbox worker `{}` did not start: {message}", program.display())]
     Handshake { program: PathBuf, message: String },
 }
@@ -114,7 +111,9 @@ pub struct Sandbox {
 impl Sandbox {
     /// A pool that starts workers with `command`; none is started yet.
     pub fn new(command: WorkerCommand, limits: SandboxLimits) -> Self {
-        let max_idle = std::thread::available_parallelism().map_or(4, usize::from).clamp(2, 16);
+        let max_idle = std::thread::available_parallelism()
+            .map_or(4, usize::from)
+            .clamp(2, 16);
         Self {
             command,
             limits,

@@ -24,7 +24,8 @@ use planbench_core::{ExecError, Value};
 use super::protocol::{self, Hello, Job, Reply};
 use super::{imports, os_limits};
 
-/// Longest text value sent back; longer ones are cut (a program may build a huge string).
+/// Longest text value or error message sent back; longer ones are cut (a program may build a
+/// huge string, or raise an exception with one).
 const MAX_TEXT: usize = 4096;
 
 /// Entry point of a sandbox worker: serves the protocol on stdin/stdout until stdin closes.
@@ -102,7 +103,7 @@ fn run(program: &str, limits: Limits) -> Result<Value, ExecError> {
 /// `ResourceLimit`, an attempt to reach the operating system `Refused`, anything else `Failed`
 /// with its type, message and line.
 fn exec_error(exception: &MontyException, limits: Limits) -> ExecError {
-    let summary = exception.summary();
+    let summary = truncate(&exception.summary());
     match exception.exc_type() {
         ExcType::TimeoutError if summary.contains("time limit exceeded") => {
             ExecError::Timeout(limits.timeout.as_secs_f64())
