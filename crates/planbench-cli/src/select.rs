@@ -42,7 +42,11 @@ pub fn load(args: &TaskArgs, data_dir: &std::path::Path) -> Result<Selection> {
             }
             let task = spider::SpiderTask::load(config)?;
             let examples = task.examples().to_vec();
-            (Arc::new(task), examples, args.split.clone().unwrap_or("dev".into()))
+            (
+                Arc::new(task),
+                examples,
+                args.split.clone().unwrap_or("dev".into()),
+            )
         }
         TaskName::Gsm8k => {
             let split = match args.split.as_deref().unwrap_or("test") {
@@ -61,7 +65,11 @@ pub fn load(args: &TaskArgs, data_dir: &std::path::Path) -> Result<Selection> {
             }
             let task = gsm8k::Gsm8kTask::load(config)?;
             let examples = task.examples().to_vec();
-            (Arc::new(task), examples, args.split.clone().unwrap_or("test".into()))
+            (
+                Arc::new(task),
+                examples,
+                args.split.clone().unwrap_or("test".into()),
+            )
         }
     };
     let examples = choose(all, args.limit, args.sample, args.sample_seed);
@@ -93,7 +101,7 @@ pub fn choose(
                 h.finalize()
             };
             let mut keyed: Vec<_> = all.into_iter().map(|e| (key(&e), e)).collect();
-            keyed.sort_by(|a, b| a.0.cmp(&b.0));
+            keyed.sort_by_key(|(key, _)| *key);
             let mut chosen: Vec<Example> = keyed.into_iter().take(n).map(|(_, e)| e).collect();
             chosen.sort_by_key(|e| e.index);
             chosen

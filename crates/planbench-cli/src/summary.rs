@@ -35,7 +35,11 @@ impl Summary {
             run_id: run_id.to_string(),
             examples: n,
             correct,
-            accuracy: if n == 0 { 0.0 } else { correct as f64 / n as f64 },
+            accuracy: if n == 0 {
+                0.0
+            } else {
+                correct as f64 / n as f64
+            },
             seconds_per_example: per(&|r| r.seconds),
             llm_calls_per_example: per(&|r| r.cost.llm_calls as f64),
             prompt_tokens_per_example: per(&|r| r.cost.prompt_tokens as f64),

@@ -26,8 +26,24 @@ fn run_command(results: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_planbench"));
     cmd.current_dir(workspace())
         .env("PLANBENCH_DATA_DIR", data_dir())
-        .args(["run", "--task", "spider", "--planner", "greedy", "--limit", "4"])
-        .args(["--max-tokens", "64", "--threads", "1", "--run-id", "kill-test", "--json"])
+        .args([
+            "run",
+            "--task",
+            "spider",
+            "--planner",
+            "greedy",
+            "--limit",
+            "4",
+        ])
+        .args([
+            "--max-tokens",
+            "64",
+            "--threads",
+            "1",
+            "--run-id",
+            "kill-test",
+            "--json",
+        ])
         .arg("--results")
         .arg(results)
         .stdout(Stdio::piped())
@@ -38,7 +54,9 @@ fn run_command(results: &Path) -> Command {
 #[test]
 fn a_killed_run_resumes_without_losing_or_repeating_examples() {
     let results = tempfile::tempdir().unwrap();
-    let mut child = run_command(results.path()).spawn().expect("planbench starts");
+    let mut child = run_command(results.path())
+        .spawn()
+        .expect("planbench starts");
     let started = Instant::now();
     let finished_before_kill = loop {
         std::thread::sleep(Duration::from_millis(100));
@@ -49,18 +67,30 @@ fn a_killed_run_resumes_without_losing_or_repeating_examples() {
                 }
             }
         }
-        assert!(child.try_wait().unwrap().is_none(), "the run ended before any example was stored");
-        assert!(started.elapsed() < Duration::from_secs(300), "no example finished in time");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before any example was stored"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "no example finished in time"
+        );
     };
     child.kill().unwrap();
     child.wait().unwrap();
 
     let store = ResultsStore::open(results.path()).unwrap();
     let kept = store.examples("kill-test").unwrap();
-    assert!(kept.len() >= finished_before_kill.len() && kept.len() < 4, "{}", kept.len());
+    assert!(
+        kept.len() >= finished_before_kill.len() && kept.len() < 4,
+        "{}",
+        kept.len()
+    );
     drop(store);
 
-    let output = run_command(results.path()).output().expect("planbench resumes");
+    let output = run_command(results.path())
+        .output()
+        .expect("planbench resumes");
     assert!(output.status.success());
     let summary: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON summary");
     assert_eq!(summary["examples"], 4);
@@ -70,7 +100,10 @@ fn a_killed_run_resumes_without_losing_or_repeating_examples() {
     let ids: Vec<_> = all.iter().map(|r| r.example_id.as_str()).collect();
     assert_eq!(ids, ["dev/0", "dev/1", "dev/2", "dev/3"]);
     for before in &kept {
-        let after = all.iter().find(|r| r.example_id == before.example_id).unwrap();
+        let after = all
+            .iter()
+            .find(|r| r.example_id == before.example_id)
+            .unwrap();
         assert_eq!(before, after, "a finished example was recomputed");
     }
     assert_eq!(store.run("kill-test").unwrap().status, "finished");

@@ -74,9 +74,11 @@ impl ResponseCache {
     fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, GenError> {
         let text: Option<String> = self
             .conn()
-            .query_row("SELECT response FROM responses WHERE key = ?1", [key], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT response FROM responses WHERE key = ?1",
+                [key],
+                |r| r.get(0),
+            )
             .optional()
             .map_err(|e| cache_err(&self.path, e))?;
         // An entry that no longer parses (an older format) is treated as a miss.

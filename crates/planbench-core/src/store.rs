@@ -178,11 +178,9 @@ impl ResultsStore {
         {
             let conn = self.conn();
             let existing: Option<String> = conn
-                .query_row(
-                    "SELECT config FROM runs WHERE run_id = ?1",
-                    [run_id],
-                    |r| r.get(0),
-                )
+                .query_row("SELECT config FROM runs WHERE run_id = ?1", [run_id], |r| {
+                    r.get(0)
+                })
                 .optional()
                 .map_err(|e| self.sqlite(e))?;
             match existing {
@@ -348,17 +346,19 @@ impl ResultsStore {
             source,
         };
         rows.into_iter()
-            .map(|(example_id, position, prediction, correct, seconds, cost, trace)| {
-                Ok(ExampleRecord {
-                    example_id,
-                    position: position as usize,
-                    prediction,
-                    correct,
-                    seconds,
-                    cost: serde_json::from_str(&cost).map_err(json_err)?,
-                    trace: serde_json::from_str(&trace).map_err(json_err)?,
-                })
-            })
+            .map(
+                |(example_id, position, prediction, correct, seconds, cost, trace)| {
+                    Ok(ExampleRecord {
+                        example_id,
+                        position: position as usize,
+                        prediction,
+                        correct,
+                        seconds,
+                        cost: serde_json::from_str(&cost).map_err(json_err)?,
+                        trace: serde_json::from_str(&trace).map_err(json_err)?,
+                    })
+                },
+            )
             .collect()
     }
 }
@@ -382,7 +382,11 @@ pub struct SweepCell {
 
 impl ResultsStore {
     /// Stores one pool example (ignored when the pool already holds it).
-    pub fn record_pool_example(&self, pool_id: &str, record: &PoolRecord) -> Result<(), StoreError> {
+    pub fn record_pool_example(
+        &self,
+        pool_id: &str,
+        record: &PoolRecord,
+    ) -> Result<(), StoreError> {
         self.conn()
             .execute(
                 "INSERT OR IGNORE INTO pools (pool_id, example_id, position, candidates, labels)
@@ -480,7 +484,7 @@ mod tests {
             example_id: id.to_string(),
             position,
             prediction: "SELECT 1".into(),
-            correct: position % 2 == 0,
+            correct: position.is_multiple_of(2),
             seconds: 0.5,
             cost: Cost {
                 llm_calls: 3,

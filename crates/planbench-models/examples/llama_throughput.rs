@@ -75,7 +75,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     let mut sequential_tokens = 0;
     for seed in 10..15 {
-        sequential_tokens += g.generate(&request(seed, 1, text)).await?.usage.completion_tokens;
+        sequential_tokens += g
+            .generate(&request(seed, 1, text))
+            .await?
+            .usage
+            .completion_tokens;
     }
     let secs_seq = t.elapsed().as_secs_f64();
     println!(
@@ -96,7 +100,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         answers: vec!["Yes".into(), "No".into()],
     };
     let t = Instant::now();
-    g.answer_probs(&judge("SELECT count(*) FROM singer")).await?;
+    g.answer_probs(&judge("SELECT count(*) FROM singer"))
+        .await?;
     let first = t.elapsed().as_secs_f64();
     let t = Instant::now();
     g.answer_probs(&judge("SELECT name FROM singer")).await?;

@@ -10,10 +10,12 @@ use planbench_models::llama::{LlamaConfig, LlamaGenerator};
 
 /// The default model, fetched by `scripts/setup.sh`; `PLANBENCH_MODEL` overrides it.
 fn model_path() -> PathBuf {
-    std::env::var_os("PLANBENCH_MODEL").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf")
-    })
+    std::env::var_os("PLANBENCH_MODEL")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf")
+        })
 }
 
 fn generator() -> Arc<LlamaGenerator> {
@@ -102,7 +104,10 @@ async fn stop_strings_cut_the_text_and_prefixes_are_continued() {
     let text = &out.completions[0];
     assert!(!text.contains('7'), "{text:?}");
     assert!(text.contains('4') && text.contains('6'), "{text:?}");
-    assert!(!text.contains("1, 2, 3"), "the prefix is not repeated: {text:?}");
+    assert!(
+        !text.contains("1, 2, 3"),
+        "the prefix is not repeated: {text:?}"
+    );
 }
 
 #[tokio::test]
@@ -112,13 +117,19 @@ async fn yes_no_probabilities_are_valid_and_favour_yes_for_paris() {
         prompt: chat(&format!("{q} Answer with Yes or No.")),
         answers: vec!["Yes".into(), "No".into()],
     };
-    let paris = g.answer_probs(&ask("Is Paris the capital of France?")).await.unwrap();
+    let paris = g
+        .answer_probs(&ask("Is Paris the capital of France?"))
+        .await
+        .unwrap();
     for p in &paris.probs {
         assert!((0.0..=1.0).contains(p), "{p}");
     }
     assert!(paris.probs[0] + paris.probs[1] <= 1.0 + 1e-9);
     assert!(paris.probs[0] > paris.probs[1], "{:?}", paris.probs);
-    assert!(paris.probs[0] + paris.probs[1] > 0.5, "Yes/No carry most of the mass");
+    assert!(
+        paris.probs[0] + paris.probs[1] > 0.5,
+        "Yes/No carry most of the mass"
+    );
 }
 
 #[tokio::test]
@@ -140,5 +151,8 @@ async fn a_missing_model_file_is_a_clear_error() {
         .err()
         .expect("load fails");
     let msg = err.to_string();
-    assert!(msg.contains("/nonexistent/model.gguf") && msg.contains("setup.sh"), "{msg}");
+    assert!(
+        msg.contains("/nonexistent/model.gguf") && msg.contains("setup.sh"),
+        "{msg}"
+    );
 }

@@ -14,7 +14,11 @@ pub async fn sample_candidates(
 ) -> Result<(Vec<String>, Cost), PlanError> {
     let mut session = Session::new(ctx, example)?;
     let draw = session.default_draw();
-    let programs = session.sample("", draw).await.budgeted()?.unwrap_or_default();
+    let programs = session
+        .sample("", draw)
+        .await
+        .budgeted()?
+        .unwrap_or_default();
     let outcome = session.finish(String::new(), serde_json::Value::Null);
     Ok((programs, outcome.cost))
 }

@@ -10,7 +10,14 @@ pub fn code_block(completion: &str) -> &str {
     let after = &completion[open + 3..];
     // Skip the language tag, which runs to the end of the fence line.
     let body = match after.find('\n') {
-        Some(nl) if after[..nl].trim().chars().all(|c| c.is_ascii_alphanumeric()) => &after[nl + 1..],
+        Some(nl)
+            if after[..nl]
+                .trim()
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric()) =>
+        {
+            &after[nl + 1..]
+        }
         _ => after,
     };
     let end = body.find("```").unwrap_or(body.len());

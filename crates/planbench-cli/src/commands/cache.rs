@@ -12,7 +12,12 @@ pub struct CacheArgs {
     #[command(subcommand)]
     pub action: CacheAction,
     /// The cache file.
-    #[arg(long, env = "PLANBENCH_CACHE", default_value = "results/cache.sqlite", global = true)]
+    #[arg(
+        long,
+        env = "PLANBENCH_CACHE",
+        default_value = "results/cache.sqlite",
+        global = true
+    )]
     pub cache: PathBuf,
 }
 

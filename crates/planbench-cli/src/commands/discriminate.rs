@@ -75,7 +75,11 @@ async fn build_pool(
         .filter(|(_, e)| !stored.iter().any(|s| s.example_id == e.id))
         .collect();
     if !missing.is_empty() {
-        tracing::info!(pool = pool_id, examples = missing.len(), "sampling candidate pool");
+        tracing::info!(
+            pool = pool_id,
+            examples = missing.len(),
+            "sampling candidate pool"
+        );
         let progress = ProgressBar::new(missing.len() as u64);
         for (position, example) in missing {
             let (candidates, _) = sample_candidates(context, example)
@@ -83,7 +87,10 @@ async fn build_pool(
                 .with_context(|| format!("sampling candidates for {}", example.id))?;
             let (task, ex, programs) = (context.task.clone(), example.clone(), candidates.clone());
             let labels = tokio::task::spawn_blocking(move || {
-                programs.iter().map(|p| task.is_correct(&ex, p)).collect::<Vec<_>>()
+                programs
+                    .iter()
+                    .map(|p| task.is_correct(&ex, p))
+                    .collect::<Vec<_>>()
             })
             .await?;
             store.record_pool_example(

@@ -33,7 +33,10 @@ pub fn execute(args: ExportArgs) -> Result<()> {
     let store = ResultsStore::open(&args.data.results)?;
     let run = store.run(&args.run)?;
     if run.config["task"] != "spider" {
-        bail!("run {} is not a Spider run; only Spider runs export", args.run);
+        bail!(
+            "run {} is not a Spider run; only Spider runs export",
+            args.run
+        );
     }
     let split = run.config["split"].as_str().unwrap_or("dev").to_string();
     let task_args = TaskArgs {
@@ -65,10 +68,6 @@ pub fn execute(args: ExportArgs) -> Result<()> {
         let path = args.out.join(name);
         std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
     }
-    println!(
-        "wrote {} examples to {}",
-        records.len(),
-        args.out.display()
-    );
+    println!("wrote {} examples to {}", records.len(), args.out.display());
     Ok(())
 }

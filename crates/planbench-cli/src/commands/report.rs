@@ -63,12 +63,18 @@ fn run_cell(store: &ResultsStore, run_id: &str, accuracy: Option<f64>) -> Result
 
 /// Share of the re-ranking candidates whose oracle judgement (score above 0.5) matches their
 /// official correctness: the discriminator's measured per-candidate accuracy.
-fn measured_accuracy(task: &dyn Task, examples: &HashMap<&str, &Example>, records: &[ExampleRecord]) -> Option<f64> {
+fn measured_accuracy(
+    task: &dyn Task,
+    examples: &HashMap<&str, &Example>,
+    records: &[ExampleRecord],
+) -> Option<f64> {
     let (mut right, mut total) = (0usize, 0usize);
     for record in records {
         let example = examples.get(record.example_id.as_str())?;
         for candidate in record.trace["candidates"].as_array()? {
-            let (Some(program), Some(score)) = (candidate["program"].as_str(), candidate["score"].as_f64()) else {
+            let (Some(program), Some(score)) =
+                (candidate["program"].as_str(), candidate["score"].as_f64())
+            else {
                 continue;
             };
             right += usize::from((score > 0.5) == task.is_correct(example, program));
@@ -92,8 +98,10 @@ fn selection_of(store: &ResultsStore, run_id: &str, data_dir: &Path) -> Result<S
         limit: None,
         sample: None,
         sample_seed: 0,
-        metric: serde_json::from_value(config["metric"].clone()).unwrap_or(crate::args::MetricArg::TestSuite),
-        format: serde_json::from_value(config["format"].clone()).unwrap_or(crate::args::FormatArg::Pot),
+        metric: serde_json::from_value(config["metric"].clone())
+            .unwrap_or(crate::args::MetricArg::TestSuite),
+        format: serde_json::from_value(config["format"].clone())
+            .unwrap_or(crate::args::FormatArg::Pot),
         exec_timeout: config["exec_timeout"].as_f64(),
     };
     select::load(&args, data_dir)
@@ -117,14 +125,23 @@ pub async fn write_sweep_report(
     // The oracle's draws depend on the candidate, not on the planner: measure them on the
     // re-ranking cell of each accuracy and report that for every planner at that accuracy.
     let task: Arc<dyn Task> = selection.task.clone();
-    let by_id: HashMap<&str, &Example> = selection.examples.iter().map(|e| (e.id.as_str(), e)).collect();
+    let by_id: HashMap<&str, &Example> = selection
+        .examples
+        .iter()
+        .map(|e| (e.id.as_str(), e))
+        .collect();
     let mut measured: HashMap<u64, Option<f64>> = HashMap::new();
     for c in stored.iter().filter(|c| c.planner == "rerank") {
         let records = store.examples(&c.run_id)?;
-        measured.insert(c.accuracy.to_bits(), measured_accuracy(task.as_ref(), &by_id, &records));
+        measured.insert(
+            c.accuracy.to_bits(),
+            measured_accuracy(task.as_ref(), &by_id, &records),
+        );
     }
     for cell in &mut cells {
-        cell.measured_accuracy = cell.accuracy.and_then(|a| measured.get(&a.to_bits()).copied().flatten());
+        cell.measured_accuracy = cell
+            .accuracy
+            .and_then(|a| measured.get(&a.to_bits()).copied().flatten());
     }
     render(&cells, &format!("Sweep {sweep_id}"), out)
 }
@@ -163,6 +180,12 @@ pub async fn execute(args: ReportArgs) -> Result<()> {
         .iter()
         .map(|id| run_cell(&store, id, None))
         .collect::<Result<Vec<_>>>()?;
-    let out = args.out.unwrap_or_else(|| reports.join(name.replace('/', "_")));
-    render(&cells, &format!("planbench report: {}", run_ids.join(", ")), &out)
+    let out = args
+        .out
+        .unwrap_or_else(|| reports.join(name.replace('/', "_")));
+    render(
+        &cells,
+        &format!("planbench report: {}", run_ids.join(", ")),
+        &out,
+    )
 }

@@ -192,7 +192,11 @@ pub fn build_discriminator(
                 })?,
                 None => generator.clone(),
             };
-            Arc::new(LlmDiscriminator::new(task.clone(), judge, args.disc_variant))
+            Arc::new(LlmDiscriminator::new(
+                task.clone(),
+                judge,
+                args.disc_variant,
+            ))
         }
     })
 }
@@ -248,7 +252,8 @@ pub async fn run_loaded(
         &generator,
         args.seed,
     )?;
-    let planner: Arc<dyn Planner> = Arc::from(build_planner(args.planner, &args.planning.options()));
+    let planner: Arc<dyn Planner> =
+        Arc::from(build_planner(args.planner, &args.planning.options()));
     let config = run_config(
         args,
         &selection.split,

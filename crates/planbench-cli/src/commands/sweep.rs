@@ -10,7 +10,9 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::report::write_sweep_report;
-use super::run::{run_loaded, DiscriminatorArgs, DiscriminatorKind, OracleRuleArg, PlannerArgs, RunArgs};
+use super::run::{
+    run_loaded, DiscriminatorArgs, DiscriminatorKind, OracleRuleArg, PlannerArgs, RunArgs,
+};
 use crate::args::{BackendArgs, DataArgs, TaskArgs};
 use crate::backend::build_generator;
 use crate::select;

@@ -168,8 +168,15 @@ impl<'m> Engine<'m> {
             .map_err(|e| backend_err("llama decode", e))
     }
 
-    fn add(&mut self, token: LlamaToken, pos: usize, seq: i32, logits: bool) -> Result<(), GenError> {
-        let pos = i32::try_from(pos).map_err(|_| GenError::InvalidRequest("prompt too long".into()))?;
+    fn add(
+        &mut self,
+        token: LlamaToken,
+        pos: usize,
+        seq: i32,
+        logits: bool,
+    ) -> Result<(), GenError> {
+        let pos =
+            i32::try_from(pos).map_err(|_| GenError::InvalidRequest("prompt too long".into()))?;
         self.batch
             .add(token, pos, &[seq], logits)
             .map_err(|e| backend_err("llama batch", e))
@@ -384,9 +391,10 @@ impl Sample {
 
     /// Appends a token's bytes; cuts the text and finishes at the first stop string.
     fn push(&mut self, piece: &[u8], stop: &[String]) {
-        let searched_from = self.bytes.len().saturating_sub(
-            stop.iter().map(String::len).max().unwrap_or(0),
-        );
+        let searched_from = self
+            .bytes
+            .len()
+            .saturating_sub(stop.iter().map(String::len).max().unwrap_or(0));
         self.bytes.extend_from_slice(piece);
         for s in stop.iter().filter(|s| !s.is_empty()) {
             if let Some(at) = find(&self.bytes[searched_from..], s.as_bytes()) {

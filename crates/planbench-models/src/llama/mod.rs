@@ -14,7 +14,9 @@ use std::thread;
 
 use async_trait::async_trait;
 use llama_cpp_2::llama_backend::LlamaBackend;
-use planbench_core::{AnswerProbs, AnswerProbsRequest, GenError, GenerateRequest, Generation, Generator};
+use planbench_core::{
+    AnswerProbs, AnswerProbsRequest, GenError, GenerateRequest, Generation, Generator,
+};
 use tokio::sync::oneshot;
 
 use engine::Engine;
@@ -60,8 +62,14 @@ fn backend() -> Result<&'static LlamaBackend, GenError> {
 }
 
 enum Job {
-    Generate(GenerateRequest, oneshot::Sender<Result<Generation, GenError>>),
-    AnswerProbs(AnswerProbsRequest, oneshot::Sender<Result<AnswerProbs, GenError>>),
+    Generate(
+        GenerateRequest,
+        oneshot::Sender<Result<Generation, GenError>>,
+    ),
+    AnswerProbs(
+        AnswerProbsRequest,
+        oneshot::Sender<Result<AnswerProbs, GenError>>,
+    ),
 }
 
 /// A [`Generator`] backed by a local GGUF model.
