@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use planbench_core::TaskError;
+use planbench_core::{ChatMessage, Prompt, Role, TaskError};
 
 /// The named templates of one task.
 #[derive(Debug, Clone)]
@@ -53,6 +53,20 @@ impl Templates {
                 self.source.display()
             ))
         })
+    }
+
+    /// A chat prompt of one user message, after the file's `system` template when it has one.
+    ///
+    /// An explicit system message makes every backend render the same text: without one,
+    /// some servers' chat templates insert a default system prompt (Qwen's does) and llama.cpp's
+    /// built-in templates do not.
+    pub fn chat(&self, user: String) -> Prompt {
+        let mut messages = Vec::with_capacity(2);
+        if let Some(system) = self.entries.get("system") {
+            messages.push(ChatMessage::new(Role::System, system.clone()));
+        }
+        messages.push(ChatMessage::new(Role::User, user));
+        Prompt::Chat(messages)
     }
 
     /// Renders template `name`, replacing each `{{key}}` by its value. A placeholder without a
@@ -103,6 +117,21 @@ mod tests {
         assert_eq!(
             t.render("greet", &[("name", "Bo")]).unwrap(),
             "Hi Bo: {'a': 1} Bo"
+        );
+    }
+
+    #[test]
+    fn chat_prompts_start_with_the_system_template_when_there_is_one() {
+        let with = Templates::parse(Path::new("t.toml"), "system = \"Be brief.\"\n").unwrap();
+        let Prompt::Chat(messages) = with.chat("Hi".into()) else {
+            panic!("a chat prompt")
+        };
+        assert_eq!(messages[0], ChatMessage::new(Role::System, "Be brief."));
+        assert_eq!(messages[1], ChatMessage::new(Role::User, "Hi"));
+        let without = Templates::parse(Path::new("t.toml"), "a = \"x\"\n").unwrap();
+        assert_eq!(
+            without.chat("Hi".into()),
+            Prompt::Chat(vec![ChatMessage::new(Role::User, "Hi")])
         );
     }
 

@@ -14,10 +14,12 @@ fn user_text(prompt: &Prompt) -> &str {
     match prompt {
         Prompt::Chat(messages) => match messages.as_slice() {
             [ChatMessage {
+                role: Role::System, ..
+            }, ChatMessage {
                 role: Role::User,
                 content,
             }] => content,
-            other => panic!("expected one user message, got {other:?}"),
+            other => panic!("expected a system and a user message, got {other:?}"),
         },
         Prompt::Text(text) => panic!("expected a chat prompt, got {text:?}"),
     }

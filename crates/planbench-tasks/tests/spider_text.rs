@@ -10,9 +10,10 @@ fn user_text(prompt: Prompt) -> String {
     let Prompt::Chat(messages) = prompt else {
         panic!("Spider prompts are chat prompts");
     };
-    assert_eq!(messages.len(), 1);
-    assert_eq!(messages[0].role, Role::User);
-    messages[0].content.clone()
+    assert_eq!(messages.len(), 2);
+    assert_eq!(messages[0].role, Role::System);
+    assert_eq!(messages[1].role, Role::User);
+    messages[1].content.clone()
 }
 
 #[test]

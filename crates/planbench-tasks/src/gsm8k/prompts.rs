@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use planbench_core::{ChatMessage, ExecError, Execution, Output, Prompt, Role, TaskError};
+use planbench_core::{ExecError, Execution, Output, Prompt, TaskError};
 
 use super::AnswerFormat;
 use crate::templates::Templates;
@@ -81,7 +81,7 @@ impl Prompts {
         let text = self
             .templates
             .render(&format!("{}_{name}", self.prefix), values)?;
-        Ok(Prompt::Chat(vec![ChatMessage::new(Role::User, text)]))
+        Ok(self.templates.chat(text))
     }
 }
 

@@ -21,9 +21,7 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use planbench_core::{
-    ChatMessage, Example, ExecError, Execution, OracleRule, Output, Prompt, Role, Task, TaskError,
-};
+use planbench_core::{Example, ExecError, Execution, OracleRule, Output, Prompt, Task, TaskError};
 use serde::{Deserialize, Serialize};
 
 use crate::templates::Templates;
@@ -378,10 +376,6 @@ fn db_of(example: &Example) -> Result<&str, TaskError> {
         .ok_or_else(|| TaskError::Invalid(format!("example {} has no database", example.id)))
 }
 
-fn user(content: String) -> Prompt {
-    Prompt::Chat(vec![ChatMessage::new(Role::User, content)])
-}
-
 impl Task for SpiderTask {
     fn name(&self) -> &str {
         "spider"
@@ -398,7 +392,7 @@ impl Task for SpiderTask {
         let text = self
             .templates
             .render("generate", &[("examples", &parts.join("\n\n"))])?;
-        Ok(user(text))
+        Ok(self.templates.chat(text))
     }
 
     fn correction_prompt(
@@ -420,7 +414,7 @@ impl Task for SpiderTask {
                 ("result", &result),
             ],
         )?;
-        Ok(user(text))
+        Ok(self.templates.chat(text))
     }
 
     fn discrimination_prompt(
@@ -439,7 +433,7 @@ impl Task for SpiderTask {
                 self.templates.render("discriminate_with_result", &values)?
             }
         };
-        Ok(user(text))
+        Ok(self.templates.chat(text))
     }
 
     /// The answer opens a SQL fence and the program follows directly, so a partial program
