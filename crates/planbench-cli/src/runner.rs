@@ -9,6 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use planbench_core::store::{ExampleRecord, ResultsStore};
 use planbench_core::Example;
 use planbench_planners::{PlanContext, Planner};
+use sha2::{Digest, Sha256};
 
 /// Everything needed to run (or resume) one stored run.
 pub struct RunJob {
@@ -19,6 +20,13 @@ pub struct RunJob {
     pub examples: Vec<Example>,
     /// Examples planned at once.
     pub concurrency: usize,
+}
+
+/// A short, stable digest of a configuration, for ids derived from it (so that the same
+/// command names, and resumes, the same run, pool or sweep).
+pub fn config_digest(config: &serde_json::Value) -> String {
+    let hash = Sha256::digest(config.to_string().as_bytes());
+    hex::encode(&hash[..5])
 }
 
 /// The code revision the binary was built from.

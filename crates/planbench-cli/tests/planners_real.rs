@@ -1,28 +1,15 @@
 //! Every planner, with the real default model and the simulated discriminator at accuracy 1.0,
 //! returns a program and stores a trace on a few real examples.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::Command;
 
+use common::{data_dir, workspace};
 use planbench_core::store::ResultsStore;
 
 const LIMIT: &str = "2";
-
-fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn data_dir() -> PathBuf {
-    let dir = std::env::var_os("PLANBENCH_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join("../shared/datasets"));
-    assert!(
-        dir.join("spider/dev.json").exists() && dir.join("gsm8k/test.jsonl").exists(),
-        "data missing under {} (set PLANBENCH_DATA_DIR)",
-        dir.display()
-    );
-    dir
-}
 
 /// Runs `planner` on the first `LIMIT` examples of `task` with small search budgets (the test
 /// checks plumbing on the real model, not accuracy).

@@ -1,26 +1,13 @@
 //! A run killed mid-way keeps every finished example exactly once and resumes where it stopped.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{data_dir, workspace};
 use planbench_core::store::ResultsStore;
-
-fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn data_dir() -> PathBuf {
-    let dir = std::env::var_os("PLANBENCH_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join("../shared/datasets"));
-    assert!(
-        dir.join("spider/dev.json").exists(),
-        "Spider data missing under {} (set PLANBENCH_DATA_DIR)",
-        dir.display()
-    );
-    dir
-}
 
 fn run_command(results: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_planbench"));

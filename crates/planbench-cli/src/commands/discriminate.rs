@@ -10,11 +10,11 @@ use planbench_planners::{
 };
 use serde::Serialize;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 use super::run::{build_discriminator, DiscriminatorArgs, DiscriminatorKind};
 use crate::args::{BackendArgs, DataArgs, TaskArgs};
 use crate::backend::build_generator;
+use crate::runner::config_digest;
 use crate::select::{self, Selection};
 
 /// `planbench discriminate` options.
@@ -138,8 +138,7 @@ pub async fn execute(args: DiscriminateArgs) -> Result<()> {
             "examples": selection.examples.iter().map(|e| &e.id).collect::<Vec<_>>(),
             "generator": generator.identity(), "sampling": sampling, "seed": args.seed,
         });
-        let hash = hex::encode(Sha256::digest(key.to_string().as_bytes()));
-        format!("pool-{}", &hash[..12])
+        format!("pool-{}", config_digest(&key))
     });
     let context = PlanContext {
         task: selection.task.clone(),

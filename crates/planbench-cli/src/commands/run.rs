@@ -11,11 +11,10 @@ use planbench_planners::{
     PlanContext, Planner, PlannerKind, PlannerOptions, SamplingDefaults,
 };
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 use crate::args::{BackendArgs, DataArgs, TaskArgs};
 use crate::backend::build_generator;
-use crate::runner::{self, RunJob};
+use crate::runner::{self, config_digest, RunJob};
 use crate::select::{self, Selection};
 use crate::summary::Summary;
 
@@ -229,12 +228,11 @@ fn run_config(
 
 /// The default run id: task, planner and a hash of the configuration.
 fn derived_run_id(args: &RunArgs, config: &serde_json::Value) -> String {
-    let hash = hex::encode(Sha256::digest(config.to_string().as_bytes()));
     format!(
         "{}-{}-{}",
         config["task"].as_str().unwrap_or("task"),
         args.planner,
-        &hash[..10]
+        config_digest(config)
     )
 }
 

@@ -7,7 +7,6 @@ use clap::Args;
 use planbench_core::store::{ResultsStore, SweepCell};
 use planbench_planners::{LlmVariant, PlannerKind};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 use super::report::write_sweep_report;
 use super::run::{
@@ -15,6 +14,7 @@ use super::run::{
 };
 use crate::args::{BackendArgs, DataArgs, TaskArgs};
 use crate::backend::build_generator;
+use crate::runner::config_digest;
 use crate::select;
 
 /// `planbench sweep` options.
@@ -74,8 +74,7 @@ pub async fn execute(mut args: SweepArgs) -> Result<()> {
             "accuracies": args.accuracies, "generator": generator.identity(),
             "sampling": format!("{:?}", args.planning), "seed": args.seed,
         });
-        let hash = hex::encode(Sha256::digest(key.to_string().as_bytes()));
-        format!("sweep-{:?}-{}", args.task.task, &hash[..10]).to_lowercase()
+        format!("sweep-{:?}-{}", args.task.task, config_digest(&key)).to_lowercase()
     });
     let started = std::time::Instant::now();
     let cells = args.planners.len() * args.accuracies.len();
