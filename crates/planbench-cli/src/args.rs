@@ -97,9 +97,10 @@ pub struct BackendArgs {
     /// HTTP backend: base URL of an OpenAI-compatible server; repeat for several replicas.
     #[arg(long = "base-url")]
     pub base_urls: Vec<String>,
-    /// HTTP backend: environment variable holding the API key (never logged or stored).
-    #[arg(long, default_value = "OPENAI_API_KEY")]
-    pub api_key_env: String,
+    /// HTTP backend: environment variable holding the API key (never logged or stored)
+    /// [default: OPENAI_API_KEY when it is set, else no key].
+    #[arg(long)]
+    pub api_key_env: Option<String>,
     /// HTTP backend: `chat` (/v1/chat/completions) or `completions` (/v1/completions).
     #[arg(long, default_value = "chat")]
     pub endpoint: String,

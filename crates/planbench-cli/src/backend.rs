@@ -44,7 +44,9 @@ fn build_backend(args: &BackendArgs) -> Result<Arc<dyn Generator>> {
                 .context("--backend http needs --model NAME (the model name the server serves)")?;
             let mut config = HttpConfig::new(args.base_urls[0].clone(), model);
             config.base_urls = args.base_urls.clone();
-            config.api_key_env = Some(args.api_key_env.clone());
+            config.api_key_env = args.api_key_env.clone().or_else(|| {
+                std::env::var_os("OPENAI_API_KEY").map(|_| "OPENAI_API_KEY".to_string())
+            });
             config.max_concurrency = args.max_concurrency;
             config.endpoint = match args.endpoint.as_str() {
                 "chat" => Endpoint::Chat,

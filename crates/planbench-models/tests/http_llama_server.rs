@@ -4,9 +4,7 @@
 //! (`scripts/llama-server.sh`); `scripts/setup.sh` runs both. `PLANBENCH_LLAMA_SERVER` may name
 //! another `llama-server` program.
 
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
@@ -14,6 +12,7 @@ use planbench_core::{
     AnswerProbsRequest, ChatMessage, GenerateRequest, Generation, Generator, Prompt, Role,
     SamplingParams,
 };
+use planbench_models::http::server::{LlamaServerProcess, ServerOptions};
 use planbench_models::http::{Endpoint, HttpConfig, HttpGenerator};
 
 const MODEL: &str = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf";
@@ -23,128 +22,22 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// A running `llama-server`, killed on drop.
-struct LlamaServer {
-    child: Child,
-    url: String,
-    log: PathBuf,
-}
-
-impl LlamaServer {
-    fn start() -> Self {
-        let model = workspace().join("models").join(MODEL);
-        assert!(
-            model.is_file(),
-            "model {} is missing: run scripts/setup.sh (or scripts/fetch-model.sh)",
-            model.display()
-        );
-        let program = std::env::var_os("PLANBENCH_LLAMA_SERVER")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| workspace().join(".venv/llama-server/bin/llama-server"));
-        assert!(
-            program.is_file(),
-            "llama-server program {} is missing: run scripts/setup.sh (or scripts/llama-server.sh)",
-            program.display()
-        );
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let log = std::env::temp_dir().join(format!("planbench-llama-server-{port}.log"));
-        let child = Command::new(&program)
-            .arg("-m")
-            .arg(&model)
-            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .args([
-                "-c",
-                "4096",
-                "-np",
-                &SLOTS.to_string(),
-                "-t",
-                "1",
-                "-ngl",
-                "0",
-            ])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).expect("create the server log"))
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", program.display()));
-        let mut server = Self {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-            log,
-        };
-        server.wait_healthy(port);
-        server
-    }
-
-    /// Polls `/health` until the model is loaded.
-    fn wait_healthy(&mut self, port: u16) {
-        let deadline = Instant::now() + Duration::from_secs(180);
-        while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                panic!("llama-server exited with {status}:\n{}", self.log_tail());
-            }
-            if health_ok(port) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(250));
-        }
-        panic!(
-            "llama-server was not healthy within 180 s:\n{}",
-            self.log_tail()
-        );
-    }
-
-    fn log_tail(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(30)..].join("\n")
-    }
-}
-
-impl Drop for LlamaServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_file(&self.log);
-    }
-}
-
-/// Whether `GET /health` answers 200.
-fn health_ok(port: u16) -> bool {
-    use std::io::{Read, Write};
-    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
-        return false;
-    };
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-    if stream
-        .write_all(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-        .is_err()
-    {
-        return false;
-    }
-    let mut response = String::new();
-    let _ = stream.read_to_string(&mut response);
-    response.starts_with("HTTP/1.1 200")
-}
-
 /// The server shared by the tests running at the same time; it stops when the last one ends.
-fn server() -> Arc<LlamaServer> {
-    static SHARED: Mutex<Weak<LlamaServer>> = Mutex::new(Weak::new());
+fn server() -> Arc<LlamaServerProcess> {
+    static SHARED: Mutex<Weak<LlamaServerProcess>> = Mutex::new(Weak::new());
     let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(server) = shared.upgrade() {
         return server;
     }
-    let server = Arc::new(LlamaServer::start());
+    let mut options = ServerOptions::new(&workspace(), workspace().join("models").join(MODEL));
+    options.slots = SLOTS;
+    let server = Arc::new(LlamaServerProcess::start(&options).unwrap_or_else(|e| panic!("{e}")));
     *shared = Arc::downgrade(&server);
     server
 }
 
-fn generator(server: &LlamaServer, endpoint: Endpoint) -> HttpGenerator {
-    let mut config = HttpConfig::new(server.url.as_str(), "qwen2.5-coder-0.5b");
+fn generator(server: &LlamaServerProcess, endpoint: Endpoint) -> HttpGenerator {
+    let mut config = HttpConfig::new(server.url(), "qwen2.5-coder-0.5b");
     config.endpoint = endpoint;
     config.request_timeout = Duration::from_secs(120);
     HttpGenerator::new(config).unwrap()

@@ -21,6 +21,7 @@
 
 mod answer;
 mod config;
+pub mod server;
 mod text;
 mod transport;
 mod wire;
