@@ -50,6 +50,9 @@ pub struct TaskArgs {
     /// Time limit in seconds for executing one candidate program.
     #[arg(long)]
     pub exec_timeout: Option<f64>,
+    /// Spider: demonstrations in LLM-discriminator prompts (each a right and a wrong query).
+    #[arg(long, default_value_t = 0)]
+    pub disc_shots: usize,
 }
 
 /// Spider execution-accuracy rule.

@@ -35,6 +35,7 @@ pub fn load(args: &TaskArgs, data_dir: &std::path::Path) -> Result<Selection> {
                     MetricArg::TestSuite => spider::SpiderMetric::TestSuite,
                     MetricArg::Bird => spider::SpiderMetric::Bird,
                 },
+                disc_shots: args.disc_shots,
                 ..spider::SpiderConfig::default()
             };
             if let Some(t) = timeout {

@@ -61,6 +61,28 @@ fn spider_discrimination_prompts_match_their_golden_files() {
 }
 
 #[test]
+fn spider_few_shot_prompts_show_a_right_and_a_wrong_query_per_demonstration() {
+    let task = planbench_tasks::spider::SpiderTask::load(planbench_tasks::spider::SpiderConfig {
+        data_dir: spider_common::data_dir(),
+        disc_shots: 2,
+        ..Default::default()
+    })
+    .unwrap();
+    let example = task.examples()[2].clone();
+    check_variants(&task, &example, &example.gold, "spider_dev2_2shot");
+    let Prompt::Chat(messages) = task
+        .discrimination_prompt(&example, "SELECT 1", None)
+        .unwrap()
+    else {
+        panic!("a chat prompt")
+    };
+    let user = &messages[1].content;
+    assert_eq!(user.matches("-- Answer: Yes").count(), 2, "{user}");
+    assert_eq!(user.matches("-- Answer: No").count(), 2, "{user}");
+    assert!(user.trim_end().ends_with("-- Answer:"), "{user}");
+}
+
+#[test]
 fn gsm8k_discrimination_prompts_match_their_golden_files() {
     let task = Gsm8kTask::load(gsm8k_support::config(
         gsm8k_support::data_dir(),

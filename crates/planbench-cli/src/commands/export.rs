@@ -48,6 +48,7 @@ pub fn execute(args: ExportArgs) -> Result<()> {
         metric: crate::args::MetricArg::TestSuite,
         format: crate::args::FormatArg::Pot,
         exec_timeout: None,
+        disc_shots: 0,
     };
     let selection = select::load(&task_args, &args.data.data_dir)?;
     let records = store.examples(&args.run)?;

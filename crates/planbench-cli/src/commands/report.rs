@@ -103,6 +103,7 @@ fn selection_of(store: &ResultsStore, run_id: &str, data_dir: &Path) -> Result<S
         format: serde_json::from_value(config["format"].clone())
             .unwrap_or(crate::args::FormatArg::Pot),
         exec_timeout: config["exec_timeout"].as_f64(),
+        disc_shots: config["disc_shots"].as_u64().unwrap_or(0) as usize,
     };
     select::load(&args, data_dir)
 }

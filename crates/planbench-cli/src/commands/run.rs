@@ -216,6 +216,7 @@ fn run_config(
         "metric": t.metric,
         "format": t.format,
         "exec_timeout": t.exec_timeout,
+        "disc_shots": t.disc_shots,
         "planner": args.planner.to_string(),
         "planner_config": planner_config,
         "sampling": args.planning.sampling(),

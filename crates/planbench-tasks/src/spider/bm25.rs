@@ -59,8 +59,9 @@ impl Bm25 {
         }
     }
 
-    /// The best-scoring document for `query` other than `exclude` (ties: the lowest index).
-    pub fn best(&self, query: &str, exclude: Option<usize>) -> Option<usize> {
+    /// The `k` best-scoring documents for `query` other than `exclude`, best first (ties: the
+    /// lowest index).
+    pub fn top(&self, query: &str, exclude: Option<usize>, k: usize) -> Vec<usize> {
         let mut scores = vec![0.0f64; self.doc_len.len()];
         for term in tokenize(query) {
             let Some(&id) = self.vocabulary.get(&term) else {
@@ -72,15 +73,13 @@ impl Bm25 {
                 scores[doc] += self.idf[id] * tf * (K1 + 1.0) / (tf + norm);
             }
         }
-        scores
-            .iter()
-            .enumerate()
-            .filter(|(doc, _)| Some(*doc) != exclude)
-            .fold(None, |best: Option<(usize, f64)>, (doc, &s)| match best {
-                Some((_, b)) if b >= s => best,
-                _ => Some((doc, s)),
-            })
-            .map(|(doc, _)| doc)
+        let mut ranked: Vec<usize> = (0..scores.len())
+            .filter(|doc| Some(*doc) != exclude)
+            .collect();
+        // Stable: equal scores keep the lower index first.
+        ranked.sort_by(|a, b| scores[*b].total_cmp(&scores[*a]));
+        ranked.truncate(k);
+        ranked
     }
 }
 
@@ -161,8 +160,12 @@ mod tests {
             "How many concerts are there?",
         ];
         let index = Bm25::new(docs);
-        assert_eq!(index.best("How many singers?", None), Some(0));
-        assert_eq!(index.best("How many singers do we have?", Some(0)), Some(2));
-        assert_eq!(index.best("names of stadiums", None), Some(1));
+        assert_eq!(index.top("How many singers?", None, 1), [0]);
+        assert_eq!(index.top("How many singers do we have?", Some(0), 1), [2]);
+        assert_eq!(index.top("names of stadiums", None, 1), [1]);
+        assert_eq!(
+            index.top("How many singers do we have?", Some(0), 9).len(),
+            2
+        );
     }
 }

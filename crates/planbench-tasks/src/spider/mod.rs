@@ -135,6 +135,10 @@ pub struct SpiderConfig {
     /// Most rows a query may return; a query returning more fails with a resource limit.
     pub max_rows: usize,
     pub metric: SpiderMetric,
+    /// Demonstrations in discrimination prompts: for each of the `disc_shots` training
+    /// questions closest to the example, its gold SQL (answer Yes) and a wrong query on the
+    /// same database (answer No), as the paper's few-shot evaluator. 0: zero-shot.
+    pub disc_shots: usize,
 }
 
 impl Default for SpiderConfig {
@@ -145,6 +149,7 @@ impl Default for SpiderConfig {
             timeout: Duration::from_secs(10),
             max_rows: 100_000,
             metric: SpiderMetric::TestSuite,
+            disc_shots: 0,
         }
     }
 }
@@ -171,6 +176,8 @@ pub struct SpiderTask {
     sandbox: Sandbox,
     schemas: Mutex<HashMap<String, String>>,
     gold_runs: Mutex<HashMap<GoldKey, Arc<Result<Table, ExecError>>>>,
+    /// Rendered discrimination demonstrations per (example id, with results).
+    disc_demos: Mutex<HashMap<(String, bool), String>>,
 }
 
 impl SpiderTask {
@@ -269,6 +276,7 @@ impl SpiderTask {
             sandbox,
             schemas: Mutex::new(HashMap::new()),
             gold_runs: Mutex::new(HashMap::new()),
+            disc_demos: Mutex::new(HashMap::new()),
         })
     }
 
@@ -334,6 +342,11 @@ impl SpiderTask {
     /// The demonstration for `example`: the training question closest under BM25 (never the
     /// example itself on the train split).
     fn demonstration(&self, example: &Example) -> Option<&Demo> {
+        self.demonstrations(example, 1).into_iter().next()
+    }
+
+    /// The `k` training questions closest to `example` under BM25 (never itself).
+    fn demonstrations(&self, example: &Example, k: usize) -> Vec<&Demo> {
         let own = match self.config.split {
             Split::Train => self
                 .demos
@@ -342,8 +355,77 @@ impl SpiderTask {
             Split::Dev => None,
         };
         self.retriever
-            .best(&example.question, own)
+            .top(&example.question, own, k)
+            .into_iter()
             .map(|i| &self.demos[i])
+            .collect()
+    }
+
+    /// The training example behind a demonstration, to execute and judge queries for it.
+    fn demo_example(demo: &Demo) -> Example {
+        Example {
+            id: format!("train/{}", demo.index),
+            index: demo.index,
+            question: demo.record.question.clone(),
+            gold: demo.record.query.clone(),
+            db_id: Some(demo.record.db_id.clone()),
+        }
+    }
+
+    /// A wrong query for `demo`: the first other training query on the same database (in file
+    /// order after the demonstration, wrapping around) that executes to a different result.
+    fn wrong_query(&self, demo: &Demo) -> Option<String> {
+        let example = Self::demo_example(demo);
+        let start = self.demos.iter().position(|d| d.index == demo.index)?;
+        let (after, before) = self.demos.split_at(start);
+        before
+            .iter()
+            .chain(after)
+            .filter(|d| d.record.db_id == demo.record.db_id && d.index != demo.index)
+            .map(|d| &d.record.query)
+            .find(|sql| self.execute(&example, sql).is_ok() && !self.is_correct(&example, sql))
+            .map(|sql| sql_text::normalize(sql))
+    }
+
+    /// The rendered demonstrations of a discrimination prompt (empty when zero-shot).
+    fn discrimination_demos(
+        &self,
+        example: &Example,
+        with_result: bool,
+    ) -> Result<String, TaskError> {
+        if self.config.disc_shots == 0 {
+            return Ok(String::new());
+        }
+        let key = (example.id.clone(), with_result);
+        if let Some(hit) = lock(&self.disc_demos).get(&key) {
+            return Ok(hit.clone());
+        }
+        let mut text = String::new();
+        for demo in self.demonstrations(example, self.config.disc_shots) {
+            let Some(wrong) = self.wrong_query(demo) else {
+                continue;
+            };
+            let demo_example = Self::demo_example(demo);
+            let right = sql_text::normalize(&demo.record.query);
+            for (sql, answer) in [(right.as_str(), "Yes"), (wrong.as_str(), "No")] {
+                let result = prompt::execution_text(&self.execute(&demo_example, sql));
+                let mut values = vec![
+                    ("question", demo.record.question.as_str()),
+                    ("sql", sql),
+                    ("answer", answer),
+                ];
+                let name = if with_result {
+                    values.push(("result", &result));
+                    "demo_with_result"
+                } else {
+                    "demo"
+                };
+                text.push_str(&self.templates.render(name, &values)?);
+                text.push_str("\n\n");
+            }
+        }
+        lock(&self.disc_demos).insert(key, text.clone());
+        Ok(text)
     }
 
     /// The `task` template for a database and question.
@@ -423,7 +505,12 @@ impl Task for SpiderTask {
         program: &str,
         execution: Option<&Execution>,
     ) -> Result<Prompt, TaskError> {
-        let base = [("question", example.question.as_str()), ("sql", program)];
+        let demos = self.discrimination_demos(example, execution.is_some())?;
+        let base = [
+            ("question", example.question.as_str()),
+            ("sql", program),
+            ("demos", demos.as_str()),
+        ];
         let text = match execution {
             None => self.templates.render("discriminate", &base)?,
             Some(execution) => {
