@@ -10,6 +10,7 @@ pub struct Summary {
     pub examples: usize,
     pub correct: usize,
     pub accuracy: f64,
+    /// Wall-clock seconds plus what the calls answered from the cache originally took.
     pub seconds_per_example: f64,
     pub llm_calls_per_example: f64,
     pub prompt_tokens_per_example: f64,
@@ -40,7 +41,7 @@ impl Summary {
             } else {
                 correct as f64 / n as f64
             },
-            seconds_per_example: per(&|r| r.seconds),
+            seconds_per_example: per(&|r| r.seconds + r.cost.cached_seconds),
             llm_calls_per_example: per(&|r| r.cost.llm_calls as f64),
             prompt_tokens_per_example: per(&|r| r.cost.prompt_tokens as f64),
             completion_tokens_per_example: per(&|r| r.cost.completion_tokens as f64),

@@ -38,7 +38,8 @@ fn outcomes(records: &[ExampleRecord]) -> Vec<ExampleOutcome> {
         .map(|r| ExampleOutcome {
             example_id: r.example_id.clone(),
             correct: r.correct,
-            seconds: r.seconds,
+            // Cached calls count with the time they originally took.
+            seconds: r.seconds + r.cost.cached_seconds,
             llm_calls: r.cost.llm_calls as f64,
             tokens: (r.cost.prompt_tokens + r.cost.completion_tokens) as f64,
         })
