@@ -4,29 +4,16 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
-use common::{data_dir, workspace};
+use common::planbench_run;
 use planbench_core::store::ResultsStore;
 
 fn rerank(results: &Path, run_id: &str, concurrency: &str) {
-    let output = Command::new(env!("CARGO_BIN_EXE_planbench"))
-        .current_dir(workspace())
-        .env("PLANBENCH_DATA_DIR", data_dir())
-        .args([
-            "run",
-            "--task",
-            "spider",
-            "--planner",
-            "rerank",
-            "--limit",
-            "4",
-        ])
+    let output = planbench_run(results)
+        .args(["--task", "spider", "--planner", "rerank", "--limit", "4"])
         .args(["--discriminator", "oracle", "--oracle-accuracy", "0.7"])
         .args(["--max-tokens", "96", "--threads", "1", "--seed", "3"])
         .args(["--run-id", run_id, "--concurrency", concurrency])
-        .arg("--results")
-        .arg(results)
         .arg("--cache")
         .arg(results.join("cache.sqlite"))
         .output()

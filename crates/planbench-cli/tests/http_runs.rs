@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{data_dir, workspace};
+use common::{planbench_run, workspace};
 use planbench_core::store::ResultsStore;
 use planbench_models::http::server::{LlamaServerProcess, ServerOptions};
 
@@ -18,18 +18,8 @@ fn server() -> LlamaServerProcess {
 }
 
 fn command(url: &str, planner: &str, run_id: &str, results: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_planbench"));
-    cmd.current_dir(workspace())
-        .env("PLANBENCH_DATA_DIR", data_dir())
-        .args([
-            "run",
-            "--task",
-            "spider",
-            "--limit",
-            "6",
-            "--planner",
-            planner,
-        ])
+    let mut cmd = planbench_run(results);
+    cmd.args(["--task", "spider", "--limit", "6", "--planner", planner])
         .args([
             "--backend",
             "http",
@@ -40,8 +30,6 @@ fn command(url: &str, planner: &str, run_id: &str, results: &Path) -> Command {
         ])
         .args(["--n", "3", "--max-tokens", "96", "--no-cache", "--json"])
         .args(["--run-id", run_id])
-        .arg("--results")
-        .arg(results)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     cmd

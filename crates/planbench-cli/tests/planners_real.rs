@@ -4,9 +4,8 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
-use common::{data_dir, workspace};
+use common::planbench_run;
 use planbench_core::store::ResultsStore;
 
 const LIMIT: &str = "2";
@@ -14,18 +13,8 @@ const LIMIT: &str = "2";
 /// Runs `planner` on the first `LIMIT` examples of `task` with small search budgets (the test
 /// checks plumbing on the real model, not accuracy).
 fn run(task: &str, planner: &str, results: &Path) {
-    let output = Command::new(env!("CARGO_BIN_EXE_planbench"))
-        .current_dir(workspace())
-        .env("PLANBENCH_DATA_DIR", data_dir())
-        .args([
-            "run",
-            "--task",
-            task,
-            "--planner",
-            planner,
-            "--limit",
-            LIMIT,
-        ])
+    let output = planbench_run(results)
+        .args(["--task", task, "--planner", planner, "--limit", LIMIT])
         .args(["--discriminator", "oracle", "--oracle-accuracy", "1.0"])
         .args([
             "--n",
@@ -38,8 +27,6 @@ fn run(task: &str, planner: &str, results: &Path) {
         ])
         .args(["--correction-rounds", "2", "--tree-expansions", "4"])
         .args(["--mcts-iterations", "4", "--run-id", planner])
-        .arg("--results")
-        .arg(results)
         .output()
         .expect("planbench runs");
     assert!(

@@ -6,22 +6,12 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{data_dir, workspace};
+use common::planbench_run;
 use planbench_core::store::ResultsStore;
 
 fn run_command(results: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_planbench"));
-    cmd.current_dir(workspace())
-        .env("PLANBENCH_DATA_DIR", data_dir())
-        .args([
-            "run",
-            "--task",
-            "spider",
-            "--planner",
-            "greedy",
-            "--limit",
-            "4",
-        ])
+    let mut cmd = planbench_run(results);
+    cmd.args(["--task", "spider", "--planner", "greedy", "--limit", "4"])
         .args([
             "--max-tokens",
             "64",
@@ -30,9 +20,8 @@ fn run_command(results: &Path) -> Command {
             "--run-id",
             "kill-test",
             "--json",
+            "--no-cache",
         ])
-        .arg("--results")
-        .arg(results)
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
     cmd

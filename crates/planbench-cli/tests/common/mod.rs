@@ -1,6 +1,10 @@
-//! Paths shared by the CLI's integration tests.
+//! Paths and commands shared by the CLI's integration tests.
 
-use std::path::PathBuf;
+// Each test binary uses its own subset of these helpers.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 /// The workspace root.
 pub fn workspace() -> PathBuf {
@@ -19,4 +23,15 @@ pub fn data_dir() -> PathBuf {
         dir.display()
     );
     dir
+}
+
+/// `planbench run` started in the workspace on the test data, storing into `results`.
+pub fn planbench_run(results: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_planbench"));
+    cmd.current_dir(workspace())
+        .env("PLANBENCH_DATA_DIR", data_dir())
+        .arg("run")
+        .arg("--results")
+        .arg(results);
+    cmd
 }
