@@ -7,7 +7,7 @@ mod spider_common;
 
 use std::path::PathBuf;
 
-use planbench_core::{Example, Prompt, Role, Task};
+use planbench_core::{Example, Prompt, Task};
 use planbench_tasks::gsm8k::{AnswerFormat, Gsm8kTask, Split};
 use planbench_tasks::spider::SpiderMetric;
 
@@ -17,14 +17,7 @@ fn render(prompt: &Prompt) -> String {
         Prompt::Text(text) => text.clone(),
         Prompt::Chat(messages) => messages
             .iter()
-            .map(|m| {
-                let role = match m.role {
-                    Role::System => "system",
-                    Role::User => "user",
-                    Role::Assistant => "assistant",
-                };
-                format!("### {role}\n{}\n", m.content)
-            })
+            .map(|m| format!("### {}\n{}\n", m.role.as_str(), m.content))
             .collect(),
     }
 }

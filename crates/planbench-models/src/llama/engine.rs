@@ -13,8 +13,8 @@ use llama_cpp_2::model::{LlamaChatMessage, LlamaChatTemplate, LlamaModel};
 use llama_cpp_2::sampling::LlamaSampler;
 use llama_cpp_2::token::LlamaToken;
 use planbench_core::{
-    AnswerProbs, AnswerProbsRequest, GenError, GenerateRequest, Generation, Prompt, Role,
-    SamplingParams, Usage,
+    AnswerProbs, AnswerProbsRequest, GenError, GenerateRequest, Generation, Prompt, SamplingParams,
+    Usage,
 };
 
 use super::{Job, LlamaConfig};
@@ -131,12 +131,7 @@ impl<'m> Engine<'m> {
                 let messages = messages
                     .iter()
                     .map(|m| {
-                        let role = match m.role {
-                            Role::System => "system",
-                            Role::User => "user",
-                            Role::Assistant => "assistant",
-                        };
-                        LlamaChatMessage::new(role.into(), m.content.clone())
+                        LlamaChatMessage::new(m.role.as_str().into(), m.content.clone())
                             .map_err(|e| GenError::InvalidRequest(format!("chat message: {e}")))
                     })
                     .collect::<Result<Vec<_>, _>>()?;
