@@ -31,14 +31,15 @@ use prompts::Prompts;
 use sandbox::{Sandbox, SandboxLimits};
 
 /// A GSM8K split.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Split {
     Test,
     Train,
 }
 
 impl Split {
-    /// The split's name, as in its file name and example ids.
+    /// The split's name, as in its file name, example ids and on the command line.
     pub fn name(self) -> &'static str {
         match self {
             Split::Test => "test",
@@ -53,13 +54,55 @@ impl fmt::Display for Split {
     }
 }
 
+impl std::str::FromStr for Split {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "test" => Ok(Split::Test),
+            "train" => Ok(Split::Train),
+            _ => Err(format!("unknown GSM8K split `{s}` (expected test or train)")),
+        }
+    }
+}
+
 /// How the model answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum AnswerFormat {
     /// A Python program that assigns `answer` (`--format pot`).
+    #[serde(rename = "pot")]
     ProgramOfThought,
     /// Step-by-step reasoning that ends with `#### <number>` (`--format cot`).
+    #[serde(rename = "cot")]
     ChainOfThought,
+}
+
+impl AnswerFormat {
+    /// The name recorded in runs and used on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AnswerFormat::ProgramOfThought => "pot",
+            AnswerFormat::ChainOfThought => "cot",
+        }
+    }
+}
+
+impl fmt::Display for AnswerFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for AnswerFormat {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "pot" => Ok(AnswerFormat::ProgramOfThought),
+            "cot" => Ok(AnswerFormat::ChainOfThought),
+            _ => Err(format!("unknown GSM8K answer format `{s}` (expected pot or cot)")),
+        }
+    }
 }
 
 /// What [`Gsm8kTask::load`] needs.
