@@ -122,6 +122,12 @@ pub trait Task: Send + Sync {
     /// Short name (`spider`, `gsm8k`).
     fn name(&self) -> &str;
 
+    /// The text of the prompt templates this task renders its prompts from; run ids include
+    /// its digest, so editing a template starts new runs. Empty for a task without templates.
+    fn prompt_templates(&self) -> &str {
+        ""
+    }
+
     /// The prompt that asks for a program solving `example`.
     fn generation_prompt(&self, example: &Example) -> Result<Prompt, TaskError>;
 

@@ -206,6 +206,10 @@ impl Task for Gsm8kTask {
         "gsm8k"
     }
 
+    fn prompt_templates(&self) -> &str {
+        prompts::TEMPLATES
+    }
+
     fn generation_prompt(&self, example: &Example) -> Result<Prompt, TaskError> {
         self.prompts.generation(&example.question)
     }

@@ -7,7 +7,7 @@ use planbench_core::{ExecError, Execution, Output, Prompt, TaskError};
 use super::AnswerFormat;
 use crate::templates::Templates;
 
-const TEMPLATES: &str = include_str!("../../../../tasks/gsm8k.toml");
+pub(crate) const TEMPLATES: &str = include_str!("../../../../tasks/gsm8k.toml");
 
 /// The templates of one answer format.
 #[derive(Debug, Clone)]

@@ -463,6 +463,10 @@ impl Task for SpiderTask {
         "spider"
     }
 
+    fn prompt_templates(&self) -> &str {
+        TEMPLATES
+    }
+
     fn generation_prompt(&self, example: &Example) -> Result<Prompt, TaskError> {
         let mut parts = Vec::with_capacity(2);
         if let Some(demo) = self.demonstration(example) {
