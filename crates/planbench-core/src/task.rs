@@ -114,6 +114,34 @@ pub enum OracleRule {
     Exact,
 }
 
+impl OracleRule {
+    /// The name recorded in run specs and used on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OracleRule::Paper => "paper",
+            OracleRule::Exact => "exact",
+        }
+    }
+}
+
+impl std::fmt::Display for OracleRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for OracleRule {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "paper" => Ok(OracleRule::Paper),
+            "exact" => Ok(OracleRule::Exact),
+            _ => Err(format!("unknown oracle rule `{s}` (expected paper or exact)")),
+        }
+    }
+}
+
 /// A benchmark: prompts for it, programs out of completions, and execution and judgement.
 ///
 /// Methods that execute programs block (they run sandboxed, under time limits); async callers
