@@ -243,6 +243,16 @@ async fn http_yes_no_probabilities_agree_with_the_local_backend() {
     let mut config = LlamaConfig::new(workspace().join("models").join(MODEL));
     config.n_threads = Some(1);
     let local = LlamaGenerator::load(config).expect("the local backend loads the same model");
+    // Both sides of the comparison, for the record.
+    let options = ServerOptions::new(&workspace(), workspace().join("models").join(MODEL));
+    eprintln!(
+        "server: {}\nrecorded versions:\n{}\nlocal: {}",
+        http.identity(),
+        options
+            .recorded_versions()
+            .unwrap_or_else(|| "(none: not built by scripts/llama-server.sh)".into()),
+        local.identity()
+    );
     let questions = [
         "Is Paris the capital of France?",
         "Is 9 a prime number?",
@@ -270,4 +280,39 @@ async fn http_yes_no_probabilities_agree_with_the_local_backend() {
             );
         }
     }
+}
+
+#[tokio::test]
+async fn http_identity_carries_what_the_server_says_about_its_model() {
+    let server = server();
+    let generator = generator(&server, Endpoint::Chat);
+    let identity = generator.identity();
+    eprintln!("identity: {identity}");
+    assert!(
+        identity.starts_with("http:qwen2.5-coder-0.5b {"),
+        "{identity}"
+    );
+    for part in [
+        MODEL,
+        "\"n_params\"",
+        "\"size\"",
+        "\"system_fingerprint\":\"b",
+    ] {
+        assert!(identity.contains(part), "{part} missing from {identity}");
+    }
+    assert!(
+        !identity.contains("\"created\"") && !identity.contains("n_ctx\""),
+        "{identity}"
+    );
+    assert!(!identity.contains(&server.url()), "{identity}");
+    // Stable: another generator for the same server says the same.
+    assert_eq!(
+        self::generator(&server, Endpoint::Chat).identity(),
+        identity
+    );
+    generator
+        .generate(&sample(chat("Hi"), 1, 0.0, 0, 2, &[]))
+        .await
+        .unwrap();
+    assert_eq!(generator.fingerprint_changes(), 0);
 }

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use planbench_core::GenError;
 
+use super::key;
+
 /// Which OpenAI-compatible route serves the requests.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -65,8 +67,13 @@ pub struct HttpConfig {
     /// Model name sent with each request.
     pub model: String,
     /// Name of the environment variable that holds the API key, read at each request; the key
-    /// itself is never logged or stored.
+    /// itself is never logged or stored. No key is sent when this is `None` (the backend reads
+    /// no variable of its own accord).
     pub api_key_env: Option<String>,
+    /// Send the API key over plain `http://` to a host that is not loopback (`localhost`,
+    /// `127.0.0.0/8`, `::1`). Off by default: such a key would cross the network in clear
+    /// text, so the configuration is refused.
+    pub allow_insecure_key: bool,
     /// Route used for requests.
     pub endpoint: Endpoint,
     /// Longest wait for a TCP (and TLS) connection.
@@ -83,7 +90,20 @@ pub struct HttpConfig {
     /// First backoff delay; doubles with each retry (with jitter), unless the server sends
     /// `Retry-After`.
     pub retry_base_delay: Duration,
+    /// Largest response body accepted, in bytes. Bodies are read piece by piece and the
+    /// request fails (without retries) as soon as one exceeds this, so a huge or endless body
+    /// is never held whole.
+    pub max_response_bytes: usize,
+    /// Ask each replica what it serves before the first request (`GET /v1/models` and one
+    /// 1-token probe for `system_fingerprint`) and make that part of
+    /// [`identity`](planbench_core::Generator::identity), so that two servers with different
+    /// weights under one name never share cache entries. Off: the identity is the model name
+    /// only.
+    pub identify_model: bool,
 }
+
+/// Default [`HttpConfig::max_response_bytes`]: 16 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 << 20;
 
 impl HttpConfig {
     /// Default settings for `model` served at `base_url`.
@@ -99,6 +119,9 @@ impl HttpConfig {
             max_concurrency: 4,
             top_logprobs: 5,
             retry_base_delay: Duration::from_millis(500),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            identify_model: true,
+            allow_insecure_key: false,
         }
     }
 
@@ -125,11 +148,23 @@ impl HttpConfig {
         if self.top_logprobs == 0 {
             return invalid("http backend: top_logprobs must be at least 1".into());
         }
+        if self.max_response_bytes == 0 {
+            return invalid("http backend: max_response_bytes must be at least 1".into());
+        }
         if let Some(var) = &self.api_key_env {
             if std::env::var_os(var).is_none() {
                 return invalid(format!(
                     "http backend: the API key variable {var} is not set"
                 ));
+            }
+            if !self.allow_insecure_key {
+                if let Some(url) = self.base_urls.iter().find(|u| !key::may_carry_key(u)) {
+                    return invalid(format!(
+                        "http backend: refusing to send the API key from {var} over plain http \
+                         to {url}, which is not a loopback address (use https, or allow it \
+                         explicitly with allow_insecure_key)"
+                    ));
+                }
             }
         }
         Ok(())

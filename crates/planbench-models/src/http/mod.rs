@@ -18,9 +18,20 @@
 //!   [`Usage::approximate`] is set.
 //! - **Answer probabilities** come from the top alternatives of the first generated token
 //!   (`max_tokens: 1`, temperature 0); see [`HttpGenerator::answer_fallbacks`].
+//! - **Identity.** [`Generator::identity`] is `http:<model>` followed by what the servers say
+//!   about the model (`/v1/models` entry, `system_fingerprint`), asked once when the generator
+//!   is built (see [`HttpConfig::identify_model`]), so that cache entries and run records of
+//!   different weights served under one name stay apart.
+//! - **Limits.** Response bodies are capped ([`HttpConfig::max_response_bytes`]); the API key
+//!   is sent only when [`HttpConfig::api_key_env`] names it, and never over plain http to a
+//!   host that is not loopback unless [`HttpConfig::allow_insecure_key`] is set; redirects are
+//!   not followed.
 
 mod answer;
+mod body;
 mod config;
+mod identify;
+mod key;
 pub mod server;
 mod text;
 mod transport;
@@ -37,7 +48,7 @@ use planbench_core::{
 };
 use reqwest::StatusCode;
 
-pub use config::{Endpoint, HttpConfig};
+pub use config::{Endpoint, HttpConfig, DEFAULT_MAX_RESPONSE_BYTES};
 use transport::{Failure, Transport};
 use wire::{Body, Input, LogprobsAsk, Response};
 
@@ -48,9 +59,14 @@ const CHARS_PER_TOKEN: f64 = 4.0;
 pub struct HttpGenerator {
     config: HttpConfig,
     transport: Transport,
+    /// `http:<model>`, then the servers' description of it when there is one.
+    identity: String,
+    /// The `system_fingerprint` the servers gave when asked, if any.
+    fingerprint: Option<String>,
     /// Most choices one request may ask for, as learned from the servers.
     n_cap: AtomicUsize,
     fallbacks: AtomicU64,
+    fingerprint_changes: AtomicU64,
 }
 
 impl std::fmt::Debug for HttpGenerator {
@@ -62,16 +78,40 @@ impl std::fmt::Debug for HttpGenerator {
 }
 
 impl HttpGenerator {
-    /// Checks `config` and builds the client; no request is sent.
+    /// Checks `config`, builds the client and, with [`HttpConfig::identify_model`], asks the
+    /// replicas what they serve (blocking the calling thread for those few requests; it works
+    /// inside and outside an async runtime).
+    ///
+    /// Fails when no replica answers, when the replicas describe different models, or when a
+    /// server lists models but not this one.
     pub fn new(config: HttpConfig) -> Result<Self, GenError> {
         config.validate()?;
         let transport = Transport::new(&config).map_err(GenError::Backend)?;
+        let description = if config.identify_model {
+            identify::describe_blocking(&config)?
+        } else {
+            None
+        };
+        let (identity, fingerprint) = match description {
+            Some(d) => (format!("http:{} {}", config.model, d.text), d.fingerprint),
+            None => (format!("http:{}", config.model), None),
+        };
         Ok(Self {
             config,
             transport,
+            identity,
+            fingerprint,
             n_cap: AtomicUsize::new(usize::MAX),
             fallbacks: AtomicU64::new(0),
+            fingerprint_changes: AtomicU64::new(0),
         })
+    }
+
+    /// Responses whose `system_fingerprint` differed from the one the servers gave when the
+    /// generator was built (each is logged as a warning): their completions may come from
+    /// another backend configuration than the identity says.
+    pub fn fingerprint_changes(&self) -> u64 {
+        self.fingerprint_changes.load(Ordering::Relaxed)
     }
 
     /// Answer-probability requests whose first answer was not among the top alternatives of
@@ -86,7 +126,21 @@ impl HttpGenerator {
     }
 
     async fn post(&self, body: &Body<'_>) -> Result<Response, Failure> {
-        self.transport.post(self.config.endpoint.path(), body).await
+        let response: Response = self
+            .transport
+            .post(self.config.endpoint.path(), body)
+            .await?;
+        if let (Some(expected), Some(got)) = (&self.fingerprint, response.fingerprint()) {
+            if expected != got {
+                self.fingerprint_changes.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(
+                    expected = %expected,
+                    got = %got,
+                    "http backend: the server's system_fingerprint changed since it was identified"
+                );
+            }
+        }
+        Ok(response)
     }
 
     /// One request for `count` completions, the first of which is completion `start`.
@@ -124,7 +178,7 @@ impl HttpGenerator {
 #[async_trait]
 impl Generator for HttpGenerator {
     fn identity(&self) -> String {
-        format!("http:{}", self.config.model)
+        self.identity.clone()
     }
 
     async fn generate(&self, request: &GenerateRequest) -> Result<Generation, GenError> {

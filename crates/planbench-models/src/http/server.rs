@@ -45,6 +45,14 @@ impl ServerOptions {
             startup_timeout: Duration::from_secs(180),
         }
     }
+
+    /// The versions `scripts/llama-server.sh` recorded for the program (the `VERSION` file of
+    /// its build: server source, llama.cpp build, CPU level, in-process llama.cpp), if it was
+    /// built by that script.
+    pub fn recorded_versions(&self) -> Option<String> {
+        let program = std::fs::canonicalize(&self.program).ok()?;
+        std::fs::read_to_string(program.parent()?.parent()?.join("VERSION")).ok()
+    }
 }
 
 /// A running `llama-server` on a free port of 127.0.0.1, killed when dropped.
@@ -64,7 +72,8 @@ impl LlamaServerProcess {
         for (what, path) in [("model", &options.model), ("program", &options.program)] {
             if !path.is_file() {
                 return Err(start_err(format!(
-                    "{what} {} is missing: run scripts/setup.sh --llama-server",
+                    "{what} {} is missing: run scripts/setup.sh --llama-server (or \
+                     scripts/llama-server.sh, which builds the program)",
                     path.display()
                 )));
             }

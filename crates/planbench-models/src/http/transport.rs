@@ -5,13 +5,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use rand::Rng;
-use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, RETRY_AFTER};
-use reqwest::{Client, StatusCode};
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::redirect::Policy;
+use reqwest::{Client, Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tokio::sync::Semaphore;
 
+use super::body::{read_capped, BodyError};
 use super::config::HttpConfig;
+use super::key::bearer;
 
 /// Longest backoff between two attempts, and longest `Retry-After` honoured.
 const MAX_DELAY: Duration = Duration::from_secs(120);
@@ -31,6 +34,10 @@ pub(crate) enum Failure {
     /// The request could not be sent (e.g. the API key variable vanished); not retried.
     #[error("{0}")]
     Local(String),
+    /// The response body was larger than `max_response_bytes`; not retried, since the same
+    /// request would most likely get the same answer.
+    #[error("{url}: {error}; not retried (the cap is HttpConfig::max_response_bytes)")]
+    TooLarge { url: String, error: BodyError },
     /// Every attempt failed with a retryable error.
     #[error("gave up after {attempts} attempts; last error: {last}")]
     Exhausted { attempts: u32, last: String },
@@ -80,14 +87,18 @@ pub(crate) struct Transport {
     api_key_env: Option<String>,
     max_retries: u32,
     base_delay: Duration,
+    max_body: usize,
 }
 
 impl Transport {
     /// A transport for the replicas of `config` (already validated).
     pub(crate) fn new(config: &HttpConfig) -> Result<Self, String> {
+        // No redirects: an OpenAI-compatible API answers in place, and following one could
+        // take the request (and its key) somewhere else.
         let client = Client::builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
+            .redirect(Policy::none())
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         let replicas = config
@@ -109,11 +120,61 @@ impl Transport {
             api_key_env: config.api_key_env.clone(),
             max_retries: config.max_retries,
             base_delay: config.retry_base_delay,
+            max_body: config.max_response_bytes,
         })
+    }
+
+    /// Number of replicas.
+    pub(crate) fn replicas(&self) -> usize {
+        self.replicas.len()
+    }
+
+    /// The base URL of replica `index`.
+    pub(crate) fn base(&self, index: usize) -> &str {
+        &self.replicas[index].base
+    }
+
+    /// GETs `path` of replica `index` and parses the JSON response, retrying transient failures
+    /// on that replica.
+    pub(crate) async fn get_from<T: DeserializeOwned>(
+        &self,
+        index: usize,
+        path: &str,
+    ) -> Result<T, Failure> {
+        self.call(Some(index), Method::GET, path, None::<&()>).await
+    }
+
+    /// POSTs `body` to `path` of replica `index` only, retrying transient failures there.
+    pub(crate) async fn post_to<B, T>(
+        &self,
+        index: usize,
+        path: &str,
+        body: &B,
+    ) -> Result<T, Failure>
+    where
+        B: Serialize + ?Sized,
+        T: DeserializeOwned,
+    {
+        self.call(Some(index), Method::POST, path, Some(body)).await
     }
 
     /// POSTs `body` to `path` and parses the JSON response, retrying transient failures.
     pub(crate) async fn post<B, T>(&self, path: &str, body: &B) -> Result<T, Failure>
+    where
+        B: Serialize + ?Sized,
+        T: DeserializeOwned,
+    {
+        self.call(None, Method::POST, path, Some(body)).await
+    }
+
+    /// Sends a request to `pinned`, or to the least busy replica, with retries.
+    async fn call<B, T>(
+        &self,
+        pinned: Option<usize>,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<T, Failure>
     where
         B: Serialize + ?Sized,
         T: DeserializeOwned,
@@ -123,7 +184,7 @@ impl Transport {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let index = self.pick(avoid);
+            let index = pinned.unwrap_or_else(|| self.pick(avoid));
             let replica = &self.replicas[index];
             let outcome = {
                 let _permit = replica
@@ -132,7 +193,7 @@ impl Transport {
                     .await
                     .map_err(|_| Failure::Local("the request limiter was closed".into()))?;
                 let _counted = InFlight::new(&replica.in_flight);
-                self.attempt(replica, path, body).await
+                self.attempt(replica, method.clone(), path, body).await
             };
             let (error, retry_after, unreachable) = match outcome {
                 Ok(value) => return Ok(value),
@@ -181,8 +242,9 @@ impl Transport {
     async fn attempt<B, T>(
         &self,
         replica: &Replica,
+        method: Method,
         path: &str,
-        body: &B,
+        body: Option<&B>,
     ) -> Result<T, AttemptError>
     where
         B: Serialize + ?Sized,
@@ -194,7 +256,10 @@ impl Transport {
             retry_after: None,
             unreachable,
         };
-        let mut request = self.client.post(&url).json(body);
+        let mut request = self.client.request(method, &url);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
         if let Some(var) = &self.api_key_env {
             request = request.headers(bearer(var).map_err(AttemptError::Fatal)?);
         }
@@ -204,12 +269,18 @@ impl Transport {
         })?;
         let status = response.status();
         let retry_after = retry_after(response.headers());
-        let bytes = response.bytes().await.map_err(|e| {
-            retry(
-                format!("{url}: reading the response: {}", describe(&e)),
-                false,
-            )
-        })?;
+        let bytes = match read_capped(response, self.max_body).await {
+            Ok(bytes) => bytes,
+            Err(BodyError::Read(e)) => {
+                return Err(retry(
+                    format!("{url}: reading the response: {}", describe(&e)),
+                    false,
+                ))
+            }
+            Err(error @ BodyError::TooLarge { .. }) => {
+                return Err(AttemptError::Fatal(Failure::TooLarge { url, error }))
+            }
+        };
         if status.is_success() {
             return serde_json::from_slice(&bytes).map_err(|e| {
                 retry(
@@ -232,19 +303,6 @@ impl Transport {
             message,
         }))
     }
-}
-
-/// The `Authorization` header for the key in the environment variable `var`, marked sensitive
-/// so that it is never printed.
-fn bearer(var: &str) -> Result<HeaderMap, Failure> {
-    let key = std::env::var(var)
-        .map_err(|_| Failure::Local(format!("the API key variable {var} is not set")))?;
-    let mut value = HeaderValue::from_str(&format!("Bearer {key}"))
-        .map_err(|_| Failure::Local(format!("the API key in {var} is not a valid header value")))?;
-    value.set_sensitive(true);
-    let mut headers = HeaderMap::new();
-    headers.insert(AUTHORIZATION, value);
-    Ok(headers)
 }
 
 /// A short description of a transport error (timeouts and refused connections named plainly).
@@ -309,6 +367,8 @@ fn quote(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use reqwest::header::HeaderValue;
+
     use super::*;
 
     #[test]

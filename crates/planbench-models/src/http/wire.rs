@@ -124,6 +124,11 @@ pub(crate) struct Response {
     pub timings: Option<IgnoredAny>,
     /// Older llama-server responses carry the token alternatives here.
     pub completion_probabilities: Option<Vec<Position>>,
+    /// The backend configuration that served the request (OpenAI, llama-server: its build);
+    /// kept as sent so that an odd type never makes the response unreadable.
+    pub system_fingerprint: Option<serde_json::Value>,
+    /// When the response was made (seconds since the epoch, by the server's clock).
+    pub created: Option<serde_json::Value>,
 }
 
 /// One completion.
@@ -187,6 +192,14 @@ impl Candidate {
 }
 
 impl Response {
+    /// `system_fingerprint`, when it is a non-empty string.
+    pub(crate) fn fingerprint(&self) -> Option<&str> {
+        self.system_fingerprint
+            .as_ref()?
+            .as_str()
+            .filter(|f| !f.is_empty())
+    }
+
     /// The completion texts ordered by choice index.
     pub(crate) fn texts(mut self) -> Vec<String> {
         self.choices.sort_by_key(|c| c.index.unwrap_or(usize::MAX));
