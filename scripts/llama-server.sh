@@ -77,9 +77,10 @@ in_process() {
   crate="$(awk '/^name = "llama-cpp-sys-2"$/ {getline; gsub(/"/, "", $3); print $3; exit}' \
     "$root/Cargo.lock" 2>/dev/null || true)"
   ver="${crate:-unknown}"
-  dir="$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/"llama-cpp-sys-2-$ver" 2>/dev/null | head -1 || true)"
   ggml="unknown"
-  [ -n "$dir" ] && ggml="$(ggml_version "$dir/llama.cpp")"
+  for dir in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/"llama-cpp-sys-2-$ver"; do
+    [ -d "$dir" ] && { ggml="$(ggml_version "$dir/llama.cpp")"; break; }
+  done
   echo "llama-cpp-sys-2 $ver (ggml $ggml)"
 }
 
