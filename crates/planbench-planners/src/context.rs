@@ -5,6 +5,8 @@ use std::sync::Arc;
 use planbench_core::{Cost, Discriminator, Generator, Task};
 use serde::{Deserialize, Serialize};
 
+use crate::trace::Trace;
+
 /// Sampling settings shared by the planners that sample (the paper's: 5 samples at 0.6).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SamplingDefaults {
@@ -54,6 +56,6 @@ pub struct PlanOutcome {
     /// The chosen program (empty when the generator produced none).
     pub program: String,
     /// What the planner did, for `planbench show` (see [`crate::render_trace`]).
-    pub trace: serde_json::Value,
+    pub trace: Trace,
     pub cost: Cost,
 }

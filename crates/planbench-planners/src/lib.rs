@@ -3,7 +3,7 @@
 //! A [`Planner`] turns one benchmark example into a program by asking a generator for candidates
 //! and a discriminator for their scores: greedy decoding, re-ranking, iterative correction, the
 //! paper's MC-ToT tree search and UCT Monte-Carlo tree search. Every planner goes through one
-//! per-example session ([`session`]) that renders prompts, extracts programs, accounts cost and
+//! per-example session that renders prompts, extracts programs, accounts cost and
 //! enforces the [`Budget`].
 //!
 //! Discriminators: [`LlmDiscriminator`] asks a model "Yes"/"No"; [`OracleDiscriminator`] knows
@@ -14,12 +14,13 @@ mod context;
 pub mod discriminators;
 mod error;
 mod metrics;
+mod names;
 pub mod planners;
 mod pool;
 mod seed;
 mod session;
 mod steps;
-mod trace;
+pub mod trace;
 
 #[cfg(test)]
 mod testkit;
@@ -33,4 +34,4 @@ pub use metrics::{
 };
 pub use planners::{build_planner, MctsFinal, Planner, PlannerKind, PlannerOptions};
 pub use pool::sample_candidates;
-pub use trace::render_trace;
+pub use trace::{render_trace, render_trace_value, BudgetStop, Stop, Trace};

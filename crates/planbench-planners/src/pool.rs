@@ -19,6 +19,5 @@ pub async fn sample_candidates(
         .await
         .budgeted()?
         .unwrap_or_default();
-    let outcome = session.finish(String::new(), serde_json::Value::Null);
-    Ok((programs, outcome.cost))
+    Ok((programs, session.into_cost()))
 }

@@ -5,20 +5,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use planbench_core::{Cost, Example, Execution, GenerateRequest, Prompt, SamplingParams};
-use serde::Serialize;
 
 use crate::context::{PlanContext, PlanOutcome};
 use crate::error::PlanError;
 use crate::seed;
 use crate::steps::distinct_programs;
-
-/// Which budget limit stopped a planner.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum BudgetStop {
-    LlmCalls,
-    Seconds,
-}
+use crate::trace::{BudgetStop, Ending, Stop, Trace};
 
 /// Why a session operation did not run: a budget limit (planners then return their best program
 /// so far) or an error.
@@ -31,14 +23,6 @@ pub(crate) enum Interrupt {
 impl<E: Into<PlanError>> From<E> for Interrupt {
     fn from(error: E) -> Self {
         Interrupt::Failed(error.into())
-    }
-}
-
-/// How a planner's search ended, for its trace.
-pub(crate) fn stop_label(reason: &str, budget: Option<BudgetStop>) -> serde_json::Value {
-    match budget {
-        Some(stop) => serde_json::json!({ "budget": stop }),
-        None => serde_json::Value::String(reason.to_string()),
     }
 }
 
@@ -190,15 +174,27 @@ impl<'a> Session<'a> {
         Ok(execution)
     }
 
-    /// Ends the run with `program` and `trace`; the trace gains the example seed.
-    pub fn finish(self, program: String, mut trace: serde_json::Value) -> PlanOutcome {
-        if let Some(fields) = trace.as_object_mut() {
-            fields.insert("example_seed".into(), self.example_seed.into());
-            fields.insert("program".into(), program.clone().into());
-        }
+    /// Ends the run without a trace: what it cost.
+    pub fn into_cost(self) -> Cost {
+        self.cost
+    }
+
+    /// Ends the run with `program`, stopped for `stop`; `trace` builds the planner's trace
+    /// around the run's [`Ending`] (stop, program and example seed).
+    pub fn finish(
+        self,
+        program: String,
+        stop: Stop,
+        trace: impl FnOnce(Ending) -> Trace,
+    ) -> PlanOutcome {
+        let ending = Ending {
+            stop,
+            program: program.clone(),
+            example_seed: Some(self.example_seed),
+        };
         PlanOutcome {
             program,
-            trace,
+            trace: trace(ending),
             cost: self.cost,
         }
     }

@@ -15,6 +15,7 @@ use planbench_core::{
 };
 
 use crate::context::{Budget, PlanContext, SamplingDefaults};
+use crate::trace::Trace;
 
 /// The toy "sum" task.
 #[derive(Debug, Default)]
@@ -294,4 +295,36 @@ pub(crate) fn context(
         budget: Budget::default(),
         seed: 7,
     }
+}
+
+/// The directory of the trace fixtures: JSON traces as the planners wrote them before traces
+/// were typed, kept so that stored traces are known to stay readable.
+pub(crate) const TRACE_FIXTURES: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/traces");
+
+/// The fixture `name` as JSON.
+pub(crate) fn trace_fixture(name: &str) -> serde_json::Value {
+    let path = std::path::Path::new(TRACE_FIXTURES).join(format!("{name}.json"));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("trace fixture {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Asserts that `trace` is the fixture `name`: its JSON equals the fixture's, and the fixture
+/// parses back to it. With `PLANBENCH_BLESS_TRACES=1` it writes the fixture instead.
+pub(crate) fn assert_trace_fixture(name: &str, trace: &Trace) {
+    if std::env::var_os("PLANBENCH_BLESS_TRACES").is_some_and(|v| v == "1") {
+        let path = std::path::Path::new(TRACE_FIXTURES).join(format!("{name}.json"));
+        std::fs::create_dir_all(TRACE_FIXTURES).unwrap();
+        let text = serde_json::to_string_pretty(&trace.to_value()).unwrap();
+        std::fs::write(&path, text + "\n").unwrap();
+        return;
+    }
+    let expected = trace_fixture(name);
+    assert_eq!(trace.to_value(), expected, "trace fixture {name}");
+    assert_eq!(
+        Trace::from_value(expected).unwrap(),
+        *trace,
+        "trace fixture {name}"
+    );
 }

@@ -1,7 +1,5 @@
 //! An LLM discriminator: the probability that the model answers "Yes" to "is this correct?".
 
-use std::fmt;
-use std::str::FromStr;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -9,13 +7,13 @@ use planbench_core::{
     AnswerProbsRequest, Cost, Discriminator, DiscriminatorError, Example, GenError, Generator,
     Scores, Task, TaskError,
 };
-use serde::{Deserialize, Serialize};
 
+use crate::names::named_enum;
 use crate::session::execute_blocking;
 
 /// What the LLM discriminator sees of a candidate's execution (the paper's four settings).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// String forms: `naive`, `check`, `exec`, `pro`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum LlmVariant {
     /// The question and the program only.
     Naive,
@@ -28,49 +26,20 @@ pub enum LlmVariant {
     Pro,
 }
 
+named_enum!(LlmVariant, "discriminator variant", {
+    Naive => "naive",
+    Check => "check",
+    Exec => "exec",
+    Pro => "pro",
+});
+
 impl LlmVariant {
-    const ALL: [LlmVariant; 4] = [
-        LlmVariant::Naive,
-        LlmVariant::Check,
-        LlmVariant::Exec,
-        LlmVariant::Pro,
-    ];
-
-    /// The CLI name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LlmVariant::Naive => "naive",
-            LlmVariant::Check => "check",
-            LlmVariant::Exec => "exec",
-            LlmVariant::Pro => "pro",
-        }
-    }
-
     fn checks_execution(self) -> bool {
         matches!(self, LlmVariant::Check | LlmVariant::Pro)
     }
 
     fn shows_execution(self) -> bool {
         matches!(self, LlmVariant::Exec | LlmVariant::Pro)
-    }
-}
-
-impl fmt::Display for LlmVariant {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for LlmVariant {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        LlmVariant::ALL
-            .into_iter()
-            .find(|variant| variant.as_str() == s)
-            .ok_or_else(|| {
-                format!("unknown discriminator variant `{s}` (expected naive, check, exec or pro)")
-            })
     }
 }
 

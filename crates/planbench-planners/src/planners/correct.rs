@@ -7,7 +7,8 @@ use serde_json::json;
 use super::{first_best, scored, Planner};
 use crate::context::{PlanContext, PlanOutcome};
 use crate::error::PlanError;
-use crate::session::{stop_label, BudgetStop, Budgeted, Session};
+use crate::session::{Budgeted, Session};
+use crate::trace::{BudgetStop, CorrectTrace, Round, Stop, Trace};
 
 /// The paper's iterative correction.
 ///
@@ -26,10 +27,11 @@ pub struct Correction {
 /// The state of one correction run.
 #[derive(Default)]
 struct Progress {
-    rounds: Vec<serde_json::Value>,
+    rounds: Vec<Round>,
     best: Option<(String, f64)>,
     first_sample: Option<String>,
-    stop: &'static str,
+    /// The planner's own reason to stop (none when `max_rounds` is 0).
+    stop: Option<Stop>,
     budget: Option<BudgetStop>,
 }
 
@@ -60,11 +62,11 @@ impl Correction {
                 (Some(_), None) => true,
                 (None, _) => false,
             };
-            progress.rounds.push(json!({
-                "round": round,
-                "candidates": scored(&candidates, &scores),
-                "improved": improved,
-            }));
+            progress.rounds.push(Round {
+                round,
+                candidates: scored(&candidates, &scores),
+                improved,
+            });
             if improved {
                 progress.best = top;
                 waited = 0;
@@ -76,19 +78,19 @@ impl Correction {
                 .as_ref()
                 .is_some_and(|(_, s)| *s > self.threshold)
             {
-                progress.stop = "threshold";
+                progress.stop = Some(Stop::Threshold);
                 break;
             }
             if waited >= self.patience {
-                progress.stop = "patience";
+                progress.stop = Some(Stop::Patience);
                 break;
             }
             if round == self.max_rounds {
-                progress.stop = "max_rounds";
+                progress.stop = Some(Stop::MaxRounds);
                 break;
             }
             let Some((program, _)) = progress.best.clone() else {
-                progress.stop = "no_candidates";
+                progress.stop = Some(Stop::NoCandidates);
                 break;
             };
             let execution = match session.execute(&program).await.budgeted()? {
@@ -137,13 +139,18 @@ impl Planner for Correction {
             (None, Some(first)) => first.clone(),
             (None, None) => String::new(),
         };
-        let trace = json!({
-            "planner": self.name(),
-            "rounds": progress.rounds,
-            "best_score": progress.best.as_ref().map(|(_, s)| *s),
-            "stop": stop_label(progress.stop, progress.budget),
-        });
-        Ok(session.finish(program, trace))
+        let stop = progress
+            .stop
+            .unwrap_or(Stop::MaxRounds)
+            .unless_budget(progress.budget);
+        let best_score = progress.best.as_ref().map(|(_, s)| *s);
+        Ok(session.finish(program, stop, |ending| {
+            Trace::Correct(CorrectTrace {
+                rounds: progress.rounds,
+                best_score,
+                ending,
+            })
+        }))
     }
 }
 
@@ -153,7 +160,10 @@ mod tests {
 
     use super::*;
     use crate::context::Budget;
-    use crate::testkit::{context, example, prompt_text, ScriptedDiscriminator, ScriptedGenerator};
+    use crate::testkit::{
+        assert_trace_fixture, context, example, prompt_text, ScriptedDiscriminator,
+        ScriptedGenerator,
+    };
 
     const OPTIONS: Correction = Correction {
         max_rounds: 10,
@@ -175,8 +185,15 @@ mod tests {
         }))
     }
 
+    fn trace(outcome: &PlanOutcome) -> &CorrectTrace {
+        match &outcome.trace {
+            Trace::Correct(trace) => trace,
+            other => panic!("{other:?}"),
+        }
+    }
+
     fn rounds(outcome: &PlanOutcome) -> usize {
-        outcome.trace["rounds"].as_array().unwrap().len()
+        trace(outcome).rounds.len()
     }
 
     #[tokio::test]
@@ -195,8 +212,8 @@ mod tests {
         let outcome = OPTIONS.plan(&ctx, &example()).await.unwrap();
         assert_eq!(outcome.program, "6\n=");
         assert_eq!(rounds(&outcome), 3);
-        assert_eq!(outcome.trace["stop"], "threshold");
-        assert_eq!(outcome.trace["best_score"], 1.0);
+        assert_eq!(outcome.trace.stop(), Stop::Threshold);
+        assert_eq!(trace(&outcome).best_score, Some(1.0));
         let requests = generator.requests.lock().unwrap();
         assert_eq!(requests.len(), 3);
         // The best program so far and its execution are the feedback.
@@ -204,6 +221,7 @@ mod tests {
         assert_eq!(prompt_text(&requests[2].prompt), "FIX 5\n=\nRESULT ok 5");
         assert_eq!(outcome.cost.llm_calls, 3 + 2 + 1 + 1);
         assert_eq!(outcome.cost.execution_seconds, 0.002);
+        assert_trace_fixture("correct_threshold", &outcome.trace);
     }
 
     #[tokio::test]
@@ -219,7 +237,8 @@ mod tests {
         let outcome = OPTIONS.plan(&ctx, &example()).await.unwrap();
         assert_eq!(outcome.program, "2\n=");
         assert_eq!(rounds(&outcome), 4);
-        assert_eq!(outcome.trace["stop"], "patience");
+        assert_eq!(outcome.trace.stop(), Stop::Patience);
+        assert_trace_fixture("correct_patience", &outcome.trace);
         assert_eq!(generator.requests.lock().unwrap().len(), 4);
     }
 
@@ -239,7 +258,8 @@ mod tests {
         let outcome = OPTIONS.plan(&ctx, &example()).await.unwrap();
         assert_eq!(outcome.program, "10\n=");
         assert_eq!(rounds(&outcome), 10);
-        assert_eq!(outcome.trace["stop"], "max_rounds");
+        assert_eq!(outcome.trace.stop(), Stop::MaxRounds);
+        assert_trace_fixture("correct_max_rounds", &outcome.trace);
         // No fix is requested after the last round.
         assert_eq!(generator.requests.lock().unwrap().len(), 10);
     }
@@ -256,8 +276,9 @@ mod tests {
         ctx.budget.max_llm_calls = Some(2);
         let outcome = OPTIONS.plan(&ctx, &example()).await.unwrap();
         assert_eq!(outcome.program, "2\n=");
-        assert_eq!(outcome.trace["stop"]["budget"], "llm_calls");
+        assert_eq!(outcome.trace.stop(), Stop::Budget(BudgetStop::LlmCalls));
         assert_eq!(generator.requests.lock().unwrap().len(), 1);
+        assert_trace_fixture("correct_budget_llm_calls", &outcome.trace);
         // Stopped before anything was scored: the first sample.
         ctx.budget = Budget {
             max_llm_calls: Some(1),
@@ -265,5 +286,6 @@ mod tests {
         };
         let outcome = OPTIONS.plan(&ctx, &example()).await.unwrap();
         assert_eq!(outcome.program, "1\n=");
+        assert_trace_fixture("correct_budget_unscored", &outcome.trace);
     }
 }

@@ -7,7 +7,8 @@ use serde_json::json;
 use super::Planner;
 use crate::context::{PlanContext, PlanOutcome};
 use crate::error::PlanError;
-use crate::session::{stop_label, Budgeted, Draw, Session};
+use crate::session::{Budgeted, Draw, Session};
+use crate::trace::{GreedyTrace, Stop, Trace};
 
 /// The generator's greedy answer.
 #[derive(Debug, Clone, Copy, Default)]
@@ -34,12 +35,13 @@ impl Planner for Greedy {
             Err(stop) => (Vec::new(), Some(stop)),
         };
         let program = programs.first().cloned().unwrap_or_default();
-        let trace = json!({
-            "planner": self.name(),
-            "candidates": programs,
-            "stop": stop_label("done", budget),
-        });
-        Ok(session.finish(program, trace))
+        let stop = Stop::Done.unless_budget(budget);
+        Ok(session.finish(program, stop, |ending| {
+            Trace::Greedy(GreedyTrace {
+                candidates: programs,
+                ending,
+            })
+        }))
     }
 }
 
@@ -48,7 +50,11 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::testkit::{context, example, ScriptedDiscriminator, ScriptedGenerator};
+    use crate::context::Budget;
+    use crate::testkit::{
+        assert_trace_fixture, context, example, ScriptedDiscriminator, ScriptedGenerator,
+    };
+    use crate::trace::BudgetStop;
 
     #[tokio::test]
     async fn takes_one_greedy_sample_without_scoring() {
@@ -66,6 +72,22 @@ mod tests {
         );
         assert!(discriminator.batches.lock().unwrap().is_empty());
         assert_eq!(outcome.cost.llm_calls, 1);
-        assert_eq!(outcome.trace["stop"], "done");
+        assert_eq!(outcome.trace.stop(), Stop::Done);
+        assert_trace_fixture("greedy_done", &outcome.trace);
+    }
+
+    #[tokio::test]
+    async fn a_budget_stop_returns_nothing() {
+        let generator = Arc::new(ScriptedGenerator::new(|_| vec!["3\n3\n=".into()]));
+        let discriminator = Arc::new(ScriptedDiscriminator::default());
+        let mut ctx = context(&generator, &discriminator);
+        ctx.budget = Budget {
+            max_llm_calls: None,
+            max_seconds: Some(0.0),
+        };
+        let outcome = Greedy.plan(&ctx, &example()).await.unwrap();
+        assert_eq!((outcome.program.as_str(), outcome.cost.llm_calls), ("", 0));
+        assert_eq!(outcome.trace.stop(), Stop::Budget(BudgetStop::Seconds));
+        assert_trace_fixture("greedy_budget_seconds", &outcome.trace);
     }
 }

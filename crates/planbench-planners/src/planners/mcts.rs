@@ -11,8 +11,9 @@ use serde_json::json;
 use super::{MctsFinal, Planner};
 use crate::context::{PlanContext, PlanOutcome};
 use crate::error::PlanError;
-use crate::session::{stop_label, Budgeted, Interrupt, Session};
+use crate::session::{Budgeted, Interrupt, Session};
 use crate::steps::next_steps;
+use crate::trace::{self, Candidate, MctsTrace, Scored, Stop, Trace};
 
 /// UCT search (not in the paper; a standard counterpart to MC-ToT).
 ///
@@ -234,9 +235,9 @@ impl Search {
         Ok(score)
     }
 
-    fn to_json(&self, returned: NodeIndex) -> serde_json::Value {
-        let nodes: Vec<_> = self
-            .tree
+    /// The tree as trace nodes (UCT records no `complete`, `pruned` or `expanded` flags).
+    fn trace_nodes(&self) -> Vec<trace::Node> {
+        self.tree
             .node_indices()
             .map(|index| {
                 let node = &self.tree[index];
@@ -245,19 +246,29 @@ impl Search {
                     .neighbors_directed(index, Direction::Incoming)
                     .next()
                     .map(NodeIndex::index);
-                json!({
-                    "id": index.index(),
-                    "parent": parent,
-                    "program": node.program,
-                    "value": (node.visits > 0).then(|| node.mean()),
-                    "visits": node.visits,
-                    "terminal": node.terminal,
-                    "rollout": node.rollout,
-                    "best": node.best.as_ref().map(|(p, s)| json!({ "program": p, "score": s })),
-                })
+                trace::Node {
+                    id: index.index(),
+                    parent,
+                    program: node.program.clone(),
+                    value: (node.visits > 0).then(|| node.mean()),
+                    visits: node.visits,
+                    terminal: node.terminal,
+                    rollouts: node
+                        .rollout
+                        .iter()
+                        .map(|program| Candidate {
+                            program: program.clone(),
+                            score: None,
+                        })
+                        .collect(),
+                    best: node.best.as_ref().map(|(program, score)| Scored {
+                        program: program.clone(),
+                        score: *score,
+                    }),
+                    ..trace::Node::default()
+                }
             })
-            .collect();
-        json!({ "nodes": nodes, "returned": returned.index(), "iterations": self.iterations })
+            .collect()
     }
 }
 
@@ -296,10 +307,15 @@ impl Planner for Mcts {
             .or(search.tree[search.root].best.as_ref())
             .map(|(program, _)| program.clone())
             .unwrap_or_default();
-        let mut trace = search.to_json(returned);
-        trace["planner"] = json!(self.name());
-        trace["stop"] = stop_label("iterations", budget);
-        Ok(session.finish(program, trace))
+        let stop = Stop::Iterations.unless_budget(budget);
+        Ok(session.finish(program, stop, |ending| {
+            Trace::Mcts(MctsTrace {
+                nodes: search.trace_nodes(),
+                returned: returned.index(),
+                iterations: search.iterations,
+                ending,
+            })
+        }))
     }
 }
 
@@ -308,7 +324,10 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::testkit::{context, example, ScriptedDiscriminator, ScriptedGenerator};
+    use crate::testkit::{
+        assert_trace_fixture, context, example, ScriptedDiscriminator, ScriptedGenerator,
+    };
+    use crate::trace::BudgetStop;
 
     fn node(visits: u64, mean: f64) -> TreeNode {
         TreeNode {
@@ -388,13 +407,16 @@ mod tests {
         assert_eq!(generator.partials(), ["", "4", "4\n2"]);
         // Repeated programs are scored once.
         assert_eq!(discriminator.batches.lock().unwrap().len(), 2);
-        let trace = &outcome.trace;
-        assert_eq!(trace["iterations"], 4);
-        assert_eq!(trace["stop"], "iterations");
-        let returned = trace["returned"].as_u64().unwrap() as usize;
-        assert_eq!(trace["nodes"][returned]["program"], "4\n2\n=");
-        assert_eq!(trace["nodes"][returned]["terminal"], true);
-        assert_eq!(trace["nodes"][0]["visits"], 4);
+        let Trace::Mcts(trace) = &outcome.trace else {
+            panic!("{:?}", outcome.trace)
+        };
+        assert_eq!(trace.iterations, 4);
+        assert_eq!(outcome.trace.stop(), Stop::Iterations);
+        let returned = outcome.trace.returned().unwrap();
+        assert_eq!(returned.program, "4\n2\n=");
+        assert!(returned.terminal);
+        assert_eq!(trace.nodes[0].visits, 4);
+        assert_trace_fixture("mcts_iterations", &outcome.trace);
         let most_visits = Mcts {
             final_choice: MctsFinal::MostVisits,
             ..mcts
@@ -417,7 +439,11 @@ mod tests {
         };
         let outcome = mcts.plan(&ctx, &example()).await.unwrap();
         assert_eq!(outcome.program, "1\n5\n=");
-        assert_eq!(outcome.trace["stop"]["budget"], "llm_calls");
-        assert_eq!(outcome.trace["iterations"], 1);
+        assert_eq!(outcome.trace.stop(), Stop::Budget(BudgetStop::LlmCalls));
+        let Trace::Mcts(trace) = &outcome.trace else {
+            panic!("{:?}", outcome.trace)
+        };
+        assert_eq!(trace.iterations, 1);
+        assert_trace_fixture("mcts_budget_llm_calls", &outcome.trace);
     }
 }

@@ -6,15 +6,14 @@ mod mcts;
 mod rerank;
 mod tree;
 
-use std::fmt;
-use std::str::FromStr;
-
 use async_trait::async_trait;
 use planbench_core::Example;
 use serde::{Deserialize, Serialize};
 
 use crate::context::{PlanContext, PlanOutcome};
 use crate::error::PlanError;
+use crate::names::named_enum;
+use crate::trace::Scored;
 
 pub use correct::Correction;
 pub use greedy::Greedy;
@@ -35,61 +34,32 @@ pub trait Planner: Send + Sync {
     async fn plan(&self, ctx: &PlanContext, example: &Example) -> Result<PlanOutcome, PlanError>;
 }
 
-/// The planners, by CLI name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// The planners. String forms (CLI, configuration, serde, trace tags): `greedy`, `rerank`,
+/// `correct`, `tree`, `mcts`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PlannerKind {
+    /// Greedy decoding ([`Greedy`]).
     Greedy,
+    /// Re-ranking ([`Rerank`]).
     Rerank,
+    /// Iterative correction ([`Correction`]).
     Correct,
+    /// MC-ToT best-first tree search ([`MonteCarloTreeOfThought`]).
     Tree,
+    /// UCT Monte-Carlo tree search ([`Mcts`]).
     Mcts,
 }
 
-impl PlannerKind {
-    /// Every kind, in CLI order.
-    pub const ALL: [PlannerKind; 5] = [
-        PlannerKind::Greedy,
-        PlannerKind::Rerank,
-        PlannerKind::Correct,
-        PlannerKind::Tree,
-        PlannerKind::Mcts,
-    ];
+named_enum!(PlannerKind, "planner", {
+    Greedy => "greedy",
+    Rerank => "rerank",
+    Correct => "correct",
+    Tree => "tree",
+    Mcts => "mcts",
+});
 
-    /// The CLI name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PlannerKind::Greedy => "greedy",
-            PlannerKind::Rerank => "rerank",
-            PlannerKind::Correct => "correct",
-            PlannerKind::Tree => "tree",
-            PlannerKind::Mcts => "mcts",
-        }
-    }
-}
-
-impl fmt::Display for PlannerKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for PlannerKind {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        PlannerKind::ALL
-            .into_iter()
-            .find(|kind| kind.as_str() == s)
-            .ok_or_else(|| {
-                format!("unknown planner `{s}` (expected greedy, rerank, correct, tree or mcts)")
-            })
-    }
-}
-
-/// Which complete program MCTS returns.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+/// Which complete program MCTS returns. String forms: `best-mean`, `most-visits`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum MctsFinal {
     /// Descend by the best mean value.
     #[default]
@@ -98,19 +68,10 @@ pub enum MctsFinal {
     MostVisits,
 }
 
-impl FromStr for MctsFinal {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "best-mean" => Ok(MctsFinal::BestMean),
-            "most-visits" => Ok(MctsFinal::MostVisits),
-            _ => Err(format!(
-                "unknown MCTS final choice `{s}` (expected best-mean or most-visits)"
-            )),
-        }
-    }
-}
+named_enum!(MctsFinal, "MCTS final choice", {
+    BestMean => "best-mean",
+    MostVisits => "most-visits",
+});
 
 /// Every planner knob; the defaults are the paper's (MCTS, not in the paper, gets comparable
 /// ones).
@@ -180,11 +141,14 @@ pub(crate) fn first_best(scores: &[f64]) -> Option<usize> {
 }
 
 /// Programs paired with their scores, for traces.
-pub(crate) fn scored(programs: &[String], scores: &[f64]) -> serde_json::Value {
+pub(crate) fn scored(programs: &[String], scores: &[f64]) -> Vec<Scored> {
     programs
         .iter()
         .zip(scores)
-        .map(|(program, score)| serde_json::json!({ "program": program, "score": score }))
+        .map(|(program, score)| Scored {
+            program: program.clone(),
+            score: *score,
+        })
         .collect()
 }
 
@@ -201,8 +165,32 @@ mod tests {
                 kind.as_str()
             );
         }
-        assert!("beam".parse::<PlannerKind>().unwrap_err().contains("beam"));
+        assert_eq!(
+            "beam".parse::<PlannerKind>().unwrap_err(),
+            "unknown planner `beam` (expected greedy, rerank, correct, tree or mcts)"
+        );
+        for choice in MctsFinal::ALL {
+            assert_eq!(choice.as_str().parse(), Ok(choice));
+        }
         assert_eq!("most-visits".parse(), Ok(MctsFinal::MostVisits));
+    }
+
+    #[test]
+    fn serde_uses_the_string_forms() {
+        for kind in PlannerKind::ALL {
+            let json = serde_json::to_value(kind).unwrap();
+            assert_eq!(json, kind.as_str());
+            assert_eq!(serde_json::from_value::<PlannerKind>(json).unwrap(), kind);
+        }
+        assert_eq!(
+            serde_json::to_value(MctsFinal::BestMean).unwrap(),
+            "best-mean"
+        );
+        let error = serde_json::from_value::<MctsFinal>("best".into()).unwrap_err();
+        assert!(
+            error.to_string().contains("best-mean or most-visits"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -4,10 +4,11 @@ use async_trait::async_trait;
 use planbench_core::Example;
 use serde_json::json;
 
-use super::{first_best, scored, Planner};
+use super::{first_best, Planner};
 use crate::context::{PlanContext, PlanOutcome};
 use crate::error::PlanError;
-use crate::session::{stop_label, Budgeted, Session};
+use crate::session::{Budgeted, Session};
+use crate::trace::{Candidate, RerankTrace, Stop, Trace};
 
 /// Returns the best-scored of the run's n samples (ties: the first sampled).
 #[derive(Debug, Clone, Copy, Default)]
@@ -48,18 +49,22 @@ impl Planner for Rerank {
         // Unscored samples (a budget stop) fall back to the first one.
         let chosen = first_best(&scores).or((!programs.is_empty()).then_some(0));
         let program = chosen.map(|i| programs[i].clone()).unwrap_or_default();
-        let candidates: serde_json::Value = if scores.is_empty() {
-            programs.iter().map(|p| json!({ "program": p })).collect()
-        } else {
-            scored(&programs, &scores)
-        };
-        let trace = json!({
-            "planner": self.name(),
-            "candidates": candidates,
-            "chosen": chosen,
-            "stop": stop_label("done", budget),
-        });
-        Ok(session.finish(program, trace))
+        let candidates = programs
+            .into_iter()
+            .enumerate()
+            .map(|(i, program)| Candidate {
+                program,
+                score: scores.get(i).copied(),
+            })
+            .collect();
+        let stop = Stop::Done.unless_budget(budget);
+        Ok(session.finish(program, stop, |ending| {
+            Trace::Rerank(RerankTrace {
+                candidates,
+                chosen,
+                ending,
+            })
+        }))
     }
 }
 
@@ -69,7 +74,10 @@ mod tests {
 
     use super::*;
     use crate::context::Budget;
-    use crate::testkit::{context, example, ScriptedDiscriminator, ScriptedGenerator};
+    use crate::testkit::{
+        assert_trace_fixture, context, example, ScriptedDiscriminator, ScriptedGenerator,
+    };
+    use crate::trace::BudgetStop;
 
     fn generator() -> Arc<ScriptedGenerator> {
         Arc::new(ScriptedGenerator::new(|_| {
@@ -95,14 +103,18 @@ mod tests {
             *discriminator.batches.lock().unwrap(),
             vec![vec!["2\n4\n=".to_string(), "3\n3\n=".into(), "1\n=".into()]]
         );
-        assert_eq!(outcome.trace["chosen"], 1);
-        assert_eq!(outcome.trace["candidates"][1]["score"], 0.9);
+        let Trace::Rerank(trace) = &outcome.trace else {
+            panic!("{:?}", outcome.trace)
+        };
+        assert_eq!(trace.chosen, Some(1));
+        assert_eq!(trace.candidates[1].score, Some(0.9));
         assert_eq!(outcome.cost.llm_calls, 1 + 3);
         let request = generator.requests.lock().unwrap()[0].clone();
         assert_eq!((request.params.n, request.params.temperature), (5, 0.6));
         assert_eq!(request.params.max_tokens, 300);
         assert_eq!(request.params.stop, vec!["```".to_string()]);
         assert_eq!(request.assistant_prefix, "```\n");
+        assert_trace_fixture("rerank_done", &outcome.trace);
     }
 
     #[tokio::test]
@@ -116,8 +128,9 @@ mod tests {
         };
         let outcome = Rerank.plan(&ctx, &example()).await.unwrap();
         assert_eq!(outcome.program, "2\n4\n=");
-        assert_eq!(outcome.trace["stop"]["budget"], "llm_calls");
+        assert_eq!(outcome.trace.stop(), Stop::Budget(BudgetStop::LlmCalls));
         assert!(discriminator.batches.lock().unwrap().is_empty());
+        assert_trace_fixture("rerank_budget_llm_calls", &outcome.trace);
 
         ctx.budget = Budget {
             max_llm_calls: None,
@@ -125,6 +138,7 @@ mod tests {
         };
         let outcome = Rerank.plan(&ctx, &example()).await.unwrap();
         assert_eq!((outcome.program.as_str(), outcome.cost.llm_calls), ("", 0));
-        assert_eq!(outcome.trace["stop"]["budget"], "seconds");
+        assert_eq!(outcome.trace.stop(), Stop::Budget(BudgetStop::Seconds));
+        assert_trace_fixture("rerank_budget_seconds", &outcome.trace);
     }
 }

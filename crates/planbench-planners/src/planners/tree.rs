@@ -7,11 +7,12 @@ use async_trait::async_trait;
 use planbench_core::Example;
 use serde_json::json;
 
-use super::{scored, Planner};
+use super::Planner;
 use crate::context::{PlanContext, PlanOutcome};
 use crate::error::PlanError;
-use crate::session::{stop_label, BudgetStop, Budgeted, Interrupt, Session};
+use crate::session::{Budgeted, Interrupt, Session};
 use crate::steps::next_steps;
+use crate::trace::{self, BudgetStop, Candidate, Stop, Trace, TreeTrace};
 
 /// Best-first tree search ("MC-ToT" in the paper).
 ///
@@ -41,18 +42,27 @@ struct Node {
 }
 
 impl Node {
-    fn to_json(&self, id: usize) -> serde_json::Value {
-        json!({
-            "id": id,
-            "parent": self.parent,
-            "program": self.program,
-            "value": self.value,
-            "visits": self.rollouts.len(),
-            "complete": self.complete,
-            "pruned": self.parent.is_some() && !self.queued(),
-            "expanded": self.expanded,
-            "rollouts": scored(&self.rollouts, &self.scores),
-        })
+    fn to_trace(&self, id: usize) -> trace::Node {
+        trace::Node {
+            id,
+            parent: self.parent,
+            program: self.program.clone(),
+            value: self.value,
+            visits: self.rollouts.len() as u64,
+            complete: self.complete,
+            pruned: self.parent.is_some() && !self.queued(),
+            expanded: self.expanded,
+            rollouts: self
+                .rollouts
+                .iter()
+                .zip(&self.scores)
+                .map(|(program, score)| Candidate {
+                    program: program.clone(),
+                    score: Some(*score),
+                })
+                .collect(),
+            ..trace::Node::default()
+        }
     }
 
     fn queued(&self) -> bool {
@@ -87,7 +97,7 @@ impl PartialOrd for Queued {
 /// How the search ended.
 enum Ending {
     /// A node was returned (complete, or the last popped at the expansion limit).
-    Node(usize, &'static str),
+    Node(usize, Stop),
     /// The queue ran dry: the first sample of the last expansion.
     Exhausted,
     Budget(BudgetStop),
@@ -183,10 +193,10 @@ impl Search {
             current = best.node;
             self.pops.push(current);
             if self.nodes[current].complete {
-                return Ok(Ending::Node(current, "complete"));
+                return Ok(Ending::Node(current, Stop::Complete));
             }
         }
-        Ok(Ending::Node(current, "expansion_limit"))
+        Ok(Ending::Node(current, Stop::ExpansionLimit))
     }
 
     async fn expand(&mut self, session: &mut Session<'_>, current: usize) -> Result<(), Interrupt> {
@@ -218,15 +228,11 @@ impl Planner for MonteCarloTreeOfThought {
         let mut search = Search::default();
         let ending = search.run(&mut session, self.max_expansions).await?;
         let (program, returned, stop) = match ending {
-            Ending::Node(id, reason) => (
-                search.nodes[id].program.clone(),
-                Some(id),
-                stop_label(reason, None),
-            ),
+            Ending::Node(id, reason) => (search.nodes[id].program.clone(), Some(id), reason),
             Ending::Exhausted => (
                 search.last_samples.first().cloned().unwrap_or_default(),
                 None,
-                stop_label("queue_empty", None),
+                Stop::QueueEmpty,
             ),
             Ending::Budget(stop) => (
                 search
@@ -236,24 +242,24 @@ impl Planner for MonteCarloTreeOfThought {
                     .or_else(|| search.last_samples.first().cloned())
                     .unwrap_or_default(),
                 None,
-                stop_label("", Some(stop)),
+                Stop::Budget(stop),
             ),
         };
-        let nodes: Vec<_> = search
+        let nodes = search
             .nodes
             .iter()
             .enumerate()
-            .map(|(id, node)| node.to_json(id))
+            .map(|(id, node)| node.to_trace(id))
             .collect();
-        let trace = json!({
-            "planner": self.name(),
-            "nodes": nodes,
-            "pops": search.pops,
-            "expansions": search.expansions,
-            "returned": returned,
-            "stop": stop,
-        });
-        Ok(session.finish(program, trace))
+        Ok(session.finish(program, stop, |ending| {
+            Trace::Tree(TreeTrace {
+                nodes,
+                pops: search.pops,
+                expansions: search.expansions,
+                returned,
+                ending,
+            })
+        }))
     }
 }
 
@@ -262,7 +268,9 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::testkit::{context, example, ScriptedDiscriminator, ScriptedGenerator};
+    use crate::testkit::{
+        assert_trace_fixture, context, example, ScriptedDiscriminator, ScriptedGenerator,
+    };
 
     const SEARCH: MonteCarloTreeOfThought = MonteCarloTreeOfThought { max_expansions: 50 };
 
@@ -286,16 +294,16 @@ mod tests {
         (Arc::new(generator), Arc::new(discriminator))
     }
 
-    fn programs_of(trace: &serde_json::Value, ids: &serde_json::Value) -> Vec<String> {
-        ids.as_array()
-            .unwrap()
-            .iter()
-            .map(|id| {
-                trace["nodes"][id.as_u64().unwrap() as usize]["program"]
-                    .as_str()
-                    .unwrap()
-                    .to_string()
-            })
+    fn tree(outcome: &PlanOutcome) -> &TreeTrace {
+        match &outcome.trace {
+            Trace::Tree(trace) => trace,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn programs_of(trace: &TreeTrace, ids: &[usize]) -> Vec<String> {
+        ids.iter()
+            .map(|id| trace.nodes[*id].program.clone())
             .collect()
     }
 
@@ -305,26 +313,24 @@ mod tests {
         let ctx = context(&generator, &discriminator);
         let outcome = SEARCH.plan(&ctx, &example()).await.unwrap();
         assert_eq!(outcome.program, "1\n5\n=");
-        assert_eq!(outcome.trace["stop"], "complete");
+        assert_eq!(outcome.trace.stop(), Stop::Complete);
+        let trace = tree(&outcome);
         // "4" (0.8) first; its child "4,2" is worth only 0.3, so the search backs up to "1".
         assert_eq!(
-            programs_of(&outcome.trace, &outcome.trace["pops"]),
+            programs_of(trace, &trace.pops),
             ["4", "1", "1\n5", "1\n5\n="]
         );
         // The non-executable step is pruned despite its high score, and never expanded.
-        let x = &outcome.trace["nodes"][3];
-        assert_eq!(
-            (x["program"].as_str(), x["value"].as_f64()),
-            (Some("x"), Some(0.9))
-        );
-        assert_eq!(x["pruned"], true);
+        let x = &trace.nodes[3];
+        assert_eq!((x.program.as_str(), x.value), ("x", Some(0.9)));
+        assert!(x.pruned && !x.expanded);
         assert_eq!(
             generator.partials(),
             ["", "1", "4", "x", "4", "4\n2", "1", "1\n5", "1\n5"]
         );
-        assert_eq!(outcome.trace["expansions"], 4);
-        let returned = outcome.trace["returned"].as_u64().unwrap() as usize;
-        assert_eq!(outcome.trace["nodes"][returned]["complete"], true);
+        assert_eq!(trace.expansions, 4);
+        assert!(outcome.trace.returned().unwrap().complete);
+        assert_trace_fixture("tree_complete", &outcome.trace);
     }
 
     #[tokio::test]
@@ -340,8 +346,9 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(outcome.program, "x\n=");
-        assert_eq!(outcome.trace["stop"], "queue_empty");
-        assert_eq!(outcome.trace["returned"], serde_json::Value::Null);
+        assert_eq!(outcome.trace.stop(), Stop::QueueEmpty);
+        assert_eq!(tree(&outcome).returned, None);
+        assert_trace_fixture("tree_queue_empty", &outcome.trace);
     }
 
     #[tokio::test]
@@ -357,11 +364,12 @@ mod tests {
             .plan(&context(&generator, &discriminator), &example())
             .await
             .unwrap();
-        assert_eq!(outcome.trace["stop"], "expansion_limit");
-        assert_eq!(outcome.trace["expansions"], 4);
+        assert_eq!(outcome.trace.stop(), Stop::ExpansionLimit);
+        assert_eq!(tree(&outcome).expansions, 4);
         // The last popped partial program is returned, as in the paper.
         assert_eq!(outcome.program, "1\n1\n1\n1");
         assert_eq!(generator.requests.lock().unwrap().len(), 8);
+        assert_trace_fixture("tree_expansion_limit", &outcome.trace);
     }
 
     #[tokio::test]
@@ -372,7 +380,8 @@ mod tests {
         ctx.budget.max_llm_calls = Some(3);
         let outcome = SEARCH.plan(&ctx, &example()).await.unwrap();
         assert_eq!(outcome.program, "1\n5\n=");
-        assert_eq!(outcome.trace["stop"]["budget"], "llm_calls");
+        assert_eq!(outcome.trace.stop(), Stop::Budget(BudgetStop::LlmCalls));
         assert_eq!(outcome.cost.llm_calls, 3);
+        assert_trace_fixture("tree_budget_llm_calls", &outcome.trace);
     }
 }

@@ -1,0 +1,15 @@
+//! Planner traces: the typed record of what a planner did ([`Trace`]), its stored JSON form,
+//! and its text rendering for `planbench show`.
+
+mod model;
+mod render;
+mod wire;
+
+#[cfg(test)]
+mod fixtures;
+
+pub use model::{
+    BudgetStop, Candidate, CorrectTrace, Ending, GreedyTrace, MctsTrace, Node, RerankTrace, Round,
+    Scored, Stop, Trace, TreeTrace,
+};
+pub use render::{render_trace, render_trace_value};
