@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use planbench_core::Example;
 use serde_json::json;
 
-use super::{first_best, scored, Planner};
+use super::{first_best, scored, Planner, PlannerKind};
 use crate::context::{PlanContext, PlanOutcome};
 use crate::error::PlanError;
 use crate::session::{Budgeted, Session};
@@ -120,7 +120,7 @@ impl Correction {
 #[async_trait]
 impl Planner for Correction {
     fn name(&self) -> &'static str {
-        "correct"
+        PlannerKind::Correct.as_str()
     }
 
     fn config(&self) -> serde_json::Value {

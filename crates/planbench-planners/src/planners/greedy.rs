@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use planbench_core::Example;
 use serde_json::json;
 
-use super::Planner;
+use super::{Planner, PlannerKind};
 use crate::context::{PlanContext, PlanOutcome};
 use crate::error::PlanError;
 use crate::session::{Budgeted, Draw, Session};
@@ -17,7 +17,7 @@ pub struct Greedy;
 #[async_trait]
 impl Planner for Greedy {
     fn name(&self) -> &'static str {
-        "greedy"
+        PlannerKind::Greedy.as_str()
     }
 
     fn config(&self) -> serde_json::Value {

@@ -8,7 +8,7 @@ use petgraph::Direction;
 use planbench_core::Example;
 use serde_json::json;
 
-use super::{MctsFinal, Planner};
+use super::{MctsFinal, Planner, PlannerKind};
 use crate::context::{PlanContext, PlanOutcome};
 use crate::error::PlanError;
 use crate::session::{Budgeted, Interrupt, Session};
@@ -275,7 +275,7 @@ impl Search {
 #[async_trait]
 impl Planner for Mcts {
     fn name(&self) -> &'static str {
-        "mcts"
+        PlannerKind::Mcts.as_str()
     }
 
     fn config(&self) -> serde_json::Value {

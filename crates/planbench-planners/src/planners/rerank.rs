@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use planbench_core::Example;
 use serde_json::json;
 
-use super::{first_best, Planner};
+use super::{first_best, Planner, PlannerKind};
 use crate::context::{PlanContext, PlanOutcome};
 use crate::error::PlanError;
 use crate::session::{Budgeted, Session};
@@ -17,7 +17,7 @@ pub struct Rerank;
 #[async_trait]
 impl Planner for Rerank {
     fn name(&self) -> &'static str {
-        "rerank"
+        PlannerKind::Rerank.as_str()
     }
 
     fn config(&self) -> serde_json::Value {

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use planbench_core::Example;
 use serde_json::json;
 
-use super::Planner;
+use super::{Planner, PlannerKind};
 use crate::context::{PlanContext, PlanOutcome};
 use crate::error::PlanError;
 use crate::session::{Budgeted, Interrupt, Session};
@@ -216,7 +216,7 @@ impl Search {
 #[async_trait]
 impl Planner for MonteCarloTreeOfThought {
     fn name(&self) -> &'static str {
-        "tree"
+        PlannerKind::Tree.as_str()
     }
 
     fn config(&self) -> serde_json::Value {

@@ -3,13 +3,15 @@
 
 mod model;
 mod render;
+mod stop;
 mod wire;
 
 #[cfg(test)]
 mod fixtures;
 
 pub use model::{
-    BudgetStop, Candidate, CorrectTrace, Ending, GreedyTrace, MctsTrace, Node, RerankTrace, Round,
-    Scored, Stop, Trace, TreeTrace,
+    Candidate, CorrectTrace, Ending, GreedyTrace, MctsTrace, Node, RerankTrace, Round, Scored,
+    Trace, TreeTrace,
 };
 pub use render::{render_trace, render_trace_value};
+pub use stop::{BudgetStop, Stop};

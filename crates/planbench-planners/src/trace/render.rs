@@ -2,7 +2,8 @@
 
 use std::fmt::Write;
 
-use super::model::{Candidate, Node, Round, Stop, Trace};
+use super::model::{Candidate, Node, Round, Trace};
+use super::stop::Stop;
 
 /// Renders a planner trace as text: candidates with scores, correction rounds, or a search
 /// tree as indented lines.
