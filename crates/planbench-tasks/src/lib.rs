@@ -9,3 +9,6 @@ pub mod templates;
 
 pub mod gsm8k;
 pub mod spider;
+
+mod memo;
+pub use memo::{MemoLimits, MemoStats};

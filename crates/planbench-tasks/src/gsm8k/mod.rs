@@ -20,9 +20,14 @@ pub mod sandbox;
 
 use std::fmt;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
-use planbench_core::{Example, Execution, OracleRule, Output, Prompt, Task, TaskError};
+use planbench_core::{
+    Example, ExecError, Execution, OracleRule, Output, Prompt, Task, TaskError, Value,
+};
+
+use crate::memo::{Memo, MemoLimits, MemoStats, MemoValue};
 
 pub use number::Number;
 pub use sandbox::{worker_main, WorkerCommand};
@@ -61,7 +66,9 @@ impl std::str::FromStr for Split {
         match s {
             "test" => Ok(Split::Test),
             "train" => Ok(Split::Train),
-            _ => Err(format!("unknown GSM8K split `{s}` (expected test or train)")),
+            _ => Err(format!(
+                "unknown GSM8K split `{s}` (expected test or train)"
+            )),
         }
     }
 }
@@ -100,7 +107,9 @@ impl std::str::FromStr for AnswerFormat {
         match s {
             "pot" => Ok(AnswerFormat::ProgramOfThought),
             "cot" => Ok(AnswerFormat::ChainOfThought),
-            _ => Err(format!("unknown GSM8K answer format `{s}` (expected pot or cot)")),
+            _ => Err(format!(
+                "unknown GSM8K answer format `{s}` (expected pot or cot)"
+            )),
         }
     }
 }
@@ -118,6 +127,8 @@ pub struct Gsm8kConfig {
     pub memory_limit_bytes: u64,
     /// How to start sandbox workers.
     pub worker: WorkerCommand,
+    /// Bounds of the memo of program executions.
+    pub memo: MemoLimits,
 }
 
 impl Gsm8kConfig {
@@ -131,18 +142,53 @@ impl Gsm8kConfig {
             timeout: Duration::from_secs(5),
             memory_limit_bytes: 256 << 20,
             worker: WorkerCommand::default(),
+            memo: MemoLimits::default(),
         }
     }
 }
 
+/// The answer of a program-of-thought execution, as memoized.
+type Answer = Result<Value, ExecError>;
+
+impl MemoValue for Answer {
+    fn weight(&self) -> usize {
+        std::mem::size_of::<Answer>()
+            + match self {
+                Ok(Value::Text(s)) => s.len(),
+                Ok(Value::Blob(b)) => b.len(),
+                Ok(_) => 0,
+                Err(e) => e.to_string().len(),
+            }
+    }
+
+    /// A sandbox that could not start or answer says nothing about the program: not kept.
+    fn keep(&self) -> bool {
+        !matches!(self, Err(e) if sandbox::is_infrastructure(e))
+    }
+}
+
 /// The GSM8K task.
-#[derive(Debug)]
 pub struct Gsm8kTask {
     format: AnswerFormat,
     examples: Vec<Example>,
     prompts: Prompts,
     /// The program sandbox (program-of-thought only).
     sandbox: Option<Sandbox>,
+    /// Program-of-thought answers, one execution per distinct program text.
+    answers: Memo<String, Answer>,
+    /// Programs run in the sandbox (memo hits excluded).
+    sandbox_runs: AtomicU64,
+}
+
+impl fmt::Debug for Gsm8kTask {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Gsm8kTask")
+            .field("format", &self.format)
+            .field("examples", &self.examples.len())
+            .field("sandbox", &self.sandbox)
+            .field("memo", &self.answers.stats())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Gsm8kTask {
@@ -176,7 +222,19 @@ impl Gsm8kTask {
             examples,
             prompts,
             sandbox,
+            answers: Memo::new(config.memo),
+            sandbox_runs: AtomicU64::new(0),
         })
+    }
+
+    /// Counters of the memo of program executions.
+    pub fn memo_stats(&self) -> MemoStats {
+        self.answers.stats()
+    }
+
+    /// Programs run in the sandbox so far (memo hits are not counted).
+    pub fn sandbox_runs(&self) -> u64 {
+        self.sandbox_runs.load(Ordering::Relaxed)
     }
 
     /// The examples of the split, in file order.
@@ -277,10 +335,25 @@ impl Task for Gsm8kTask {
         }
     }
 
+    /// Program of thought: runs each distinct program text once; later calls return the
+    /// memoized answer, with `seconds` the time this call took.
     fn execute(&self, _example: &Example, program: &str) -> Execution {
-        match &self.sandbox {
-            Some(sandbox) => sandbox.run(program),
-            None => cot::execute(program),
+        let Some(sandbox) = &self.sandbox else {
+            return cot::execute(program);
+        };
+        let started = Instant::now();
+        let answer = self.answers.get_or_run(program.to_string(), || {
+            self.sandbox_runs.fetch_add(1, Ordering::Relaxed);
+            sandbox.run(program).result.and_then(|output| match output {
+                Output::Answer(value) => Ok(value),
+                Output::Table { .. } => Err(ExecError::Failed(
+                    "the sandbox answered with a table".into(),
+                )),
+            })
+        });
+        Execution {
+            result: answer.as_ref().clone().map(Output::Answer),
+            seconds: started.elapsed().as_secs_f64(),
         }
     }
 

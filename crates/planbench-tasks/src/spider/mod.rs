@@ -8,7 +8,9 @@
 
 mod bm25;
 mod compare;
+mod connection;
 mod data;
+mod expansion;
 mod lex;
 mod prompt;
 mod sandbox;
@@ -18,12 +20,14 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use planbench_core::{Example, ExecError, Execution, OracleRule, Output, Prompt, Task, TaskError};
 use serde::{Deserialize, Serialize};
 
+use crate::memo::{Memo, MemoLimits, MemoStats, MemoValue};
 use crate::templates::Templates;
 use bm25::Bm25;
 use data::Record;
@@ -139,6 +143,8 @@ pub struct SpiderConfig {
     /// questions closest to the example, its gold SQL (answer Yes) and a wrong query on the
     /// same database (answer No), as the paper's few-shot evaluator. 0: zero-shot.
     pub disc_shots: usize,
+    /// Bounds of the memo of candidate executions.
+    pub memo: MemoLimits,
 }
 
 impl Default for SpiderConfig {
@@ -150,6 +156,7 @@ impl Default for SpiderConfig {
             max_rows: 100_000,
             metric: SpiderMetric::TestSuite,
             disc_shots: 0,
+            memo: MemoLimits::default(),
         }
     }
 }
@@ -165,6 +172,24 @@ struct Demo {
 /// Cache key of a gold execution: database, SQL as run, and whether only the first rows.
 type GoldKey = (String, String, bool);
 
+/// Key of a memoized candidate execution: database, SQL as run, and how many rows.
+type RunKey = (String, String, Fetch);
+
+impl MemoValue for Result<Table, ExecError> {
+    fn weight(&self) -> usize {
+        match self {
+            Ok(table) => table.weight(),
+            Err(e) => std::mem::size_of::<ExecError>() + e.to_string().len(),
+        }
+    }
+
+    /// Failures that say nothing about the program (the database could not be opened, the
+    /// process-wide SQLite heap was full) are not kept: the next request runs again.
+    fn keep(&self) -> bool {
+        !matches!(self, Err(e) if sandbox::is_transient(e))
+    }
+}
+
 /// The Spider task. Cheap to share between threads: connections are pooled per database,
 /// and gold executions and schemas are cached.
 pub struct SpiderTask {
@@ -176,6 +201,10 @@ pub struct SpiderTask {
     sandbox: Sandbox,
     schemas: Mutex<HashMap<String, String>>,
     gold_runs: Mutex<HashMap<GoldKey, Arc<Result<Table, ExecError>>>>,
+    /// Candidate executions, one per (database, SQL as run, fetch).
+    runs: Memo<RunKey, Result<Table, ExecError>>,
+    /// Statements run in the sandbox for candidates (memo hits and derived results excluded).
+    sandbox_runs: AtomicU64,
     /// Rendered discrimination demonstrations per (example id, with results).
     disc_demos: Mutex<HashMap<(String, bool), String>>,
 }
@@ -266,6 +295,7 @@ impl SpiderTask {
             .collect();
         let retriever = Bm25::new(demos.iter().map(|d| d.record.question.as_str()));
         let templates = Templates::parse(Path::new(TEMPLATES_PATH), TEMPLATES)?;
+        let runs = Memo::new(config.memo);
 
         Ok(Self {
             config,
@@ -276,6 +306,8 @@ impl SpiderTask {
             sandbox,
             schemas: Mutex::new(HashMap::new()),
             gold_runs: Mutex::new(HashMap::new()),
+            runs,
+            sandbox_runs: AtomicU64::new(0),
             disc_demos: Mutex::new(HashMap::new()),
         })
     }
@@ -303,7 +335,8 @@ impl SpiderTask {
         let Ok(gold) = gold.as_ref() else {
             return -1.0;
         };
-        let Ok(pred) = self.sandbox.run(db, program, Fetch::First(ORACLE_ROWS)) else {
+        let pred = self.first_rows(db, program, ORACLE_ROWS);
+        let Ok(pred) = pred.as_ref() else {
             return -1.0;
         };
         match (gold.rows.is_empty(), pred.rows.is_empty()) {
@@ -311,6 +344,67 @@ impl SpiderTask {
             (true, false) => 0.0,
             _ => compare::soft_f1(&gold.rows, &pred.rows),
         }
+    }
+
+    /// Counters of the memo of candidate executions.
+    pub fn memo_stats(&self) -> MemoStats {
+        self.runs.stats()
+    }
+
+    /// Statements executing now, including any abandoned past their time limit (each ends
+    /// soon after: every single SQLite call is bounded).
+    pub fn statements_running(&self) -> usize {
+        self.sandbox.running()
+    }
+
+    /// Candidate statements run in the sandbox so far; memo hits, and results derived from an
+    /// execution of the same statement with another fetch, are not counted.
+    pub fn sandbox_runs(&self) -> u64 {
+        self.sandbox_runs.load(Ordering::Relaxed)
+    }
+
+    /// A candidate's execution on `db`, memoized by (database, SQL as run, fetch).
+    ///
+    /// All rows: when the first rows of the same statement are held and the statement ran out
+    /// of rows before their count (and within the row limit), they are the whole result.
+    fn candidate_run(&self, db: &str, sql: &str, fetch: Fetch) -> Arc<Result<Table, ExecError>> {
+        let key = (db.to_string(), sql.to_string(), fetch);
+        self.runs.get_or_run(key, || {
+            if fetch == Fetch::All {
+                if let Some(whole) = self.whole_from_first_rows(db, sql) {
+                    return Ok(whole);
+                }
+            }
+            self.sandbox_runs.fetch_add(1, Ordering::Relaxed);
+            self.sandbox.run(db, sql, fetch)
+        })
+    }
+
+    /// The whole result of `sql`, when a memoized first-rows execution already read it all.
+    fn whole_from_first_rows(&self, db: &str, sql: &str) -> Option<Table> {
+        let key = (db.to_string(), sql.to_string(), Fetch::First(ORACLE_ROWS));
+        let first = self.runs.peek(&key)?;
+        match first.as_ref() {
+            Ok(t) if t.rows.len() < ORACLE_ROWS && t.rows.len() <= self.config.max_rows => {
+                Some(t.clone())
+            }
+            _ => None,
+        }
+    }
+
+    /// The first `n` rows of `sql`: cut from a memoized successful execution of all its rows
+    /// (the same rows a first-rows fetch reads), or run and memoized on their own.
+    fn first_rows(&self, db: &str, sql: &str, n: usize) -> Arc<Result<Table, ExecError>> {
+        let all = (db.to_string(), sql.to_string(), Fetch::All);
+        if let Some(whole) = self.runs.peek(&all) {
+            if let Ok(t) = whole.as_ref() {
+                return Arc::new(Ok(Table {
+                    columns: t.columns.clone(),
+                    rows: t.rows.iter().take(n).cloned().collect(),
+                }));
+            }
+        }
+        self.candidate_run(db, sql, Fetch::First(n))
     }
 
     /// The gold query's execution, computed once per (database, SQL, fetch).
@@ -437,13 +531,13 @@ impl SpiderTask {
         )
     }
 
-    /// Executes `sql` on the example's database.
-    fn run(&self, example: &Example, sql: &str, fetch: Fetch) -> Result<Table, ExecError> {
+    /// Executes `sql` on the example's database (all rows, memoized).
+    fn run_all(&self, example: &Example, sql: &str) -> Result<Table, ExecError> {
         let db = example
             .db_id
             .as_deref()
             .ok_or_else(|| ExecError::Failed(format!("example {} has no database", example.id)))?;
-        self.sandbox.run(db, sql, fetch)
+        self.candidate_run(db, sql, Fetch::All).as_ref().clone()
     }
 }
 
@@ -554,14 +648,14 @@ impl Task for SpiderTask {
         sql_text::ends_statement(program)
     }
 
+    /// Runs `program` once per distinct (database, program): later calls return the memoized
+    /// result, with `seconds` the time this call took.
     fn execute(&self, example: &Example, program: &str) -> Execution {
         let start = Instant::now();
-        let result = self
-            .run(example, program, Fetch::All)
-            .map(|t| Output::Table {
-                columns: t.columns,
-                rows: t.rows,
-            });
+        let result = self.run_all(example, program).map(|t| Output::Table {
+            columns: t.columns,
+            rows: t.rows,
+        });
         Execution {
             result,
             seconds: start.elapsed().as_secs_f64(),
@@ -582,7 +676,7 @@ impl Task for SpiderTask {
                 };
                 // evaluation.py replaces " value " placeholders before anything else.
                 let pred_sql = sql_text::test_suite_rewrite(&program.replace(" value ", " 1 "));
-                match self.sandbox.run(db, &pred_sql, Fetch::All) {
+                match self.candidate_run(db, &pred_sql, Fetch::All).as_ref() {
                     Ok(pred) => compare::result_eq(&gold.rows, &pred.rows, order_matters),
                     Err(_) => false,
                 }
@@ -592,7 +686,7 @@ impl Task for SpiderTask {
                 let Ok(gold) = gold.as_ref() else {
                     return false;
                 };
-                match self.sandbox.run(db, program, Fetch::All) {
+                match self.candidate_run(db, program, Fetch::All).as_ref() {
                     Ok(pred) => compare::set_eq(&gold.rows, &pred.rows),
                     Err(_) => false,
                 }

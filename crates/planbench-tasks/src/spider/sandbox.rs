@@ -1,61 +1,43 @@
-//! Sandboxed, read-only execution of SQL on the Spider databases.
+//! Sandboxed, read-only execution of SQL on the Spider databases, under hard limits.
 //!
-//! Every connection opens its file with `SQLITE_OPEN_READ_ONLY` and the URI parameter
-//! `immutable=1` (no journal, no locks, no writes are possible), turns on `query_only`, the
-//! defensive mode and an untrusted schema, allows no attached databases, and installs an
-//! authorizer that only lets reads, `SELECT`, recursive CTEs, harmless functions and a few
-//! schema-reading pragmas through. Statements must be read-only and single. A progress
-//! handler enforces the time limit; string/blob length, result rows and result bytes are
-//! capped; sorts and temporary tables spill to temporary files bounded by the page cache, so
-//! memory stays bounded per connection. Connections are pooled per database.
+//! Connections are read-only with lowered SQLite limits (see [`super::connection`]) and are
+//! pooled per database. Every statement runs on a thread of its own, watched by its caller:
+//!
+//! * **time**: at the time limit the caller interrupts the statement (`sqlite3_interrupt`,
+//!   which `prepare`, stepping and sorting all observe); a statement still inside one long
+//!   SQLite call is abandoned [`GRACE`] later, so the caller always returns within the limit
+//!   plus [`GRACE`], whichever phase the statement is in. The lowered value-length limit keeps
+//!   every single call short, so an abandoned statement ends soon after; its connection is
+//!   then closed rather than pooled. Statements whose common table expressions expand
+//!   exponentially during `prepare` are refused before they start ([`super::expansion`]).
+//! * **memory**: values are capped by `SQLITE_LIMIT_LENGTH`, SQLite's heap by a process-wide
+//!   hard limit, rows by the row limit and the result by [`MAX_RESULT_BYTES`] (estimated as
+//!   held in memory: every cell plus its text).
+//!
+//! Statements must be read-only and single.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
 
 use planbench_core::{ExecError, Value};
-use rusqlite::ffi;
-use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 use rusqlite::types::ValueRef;
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 
-/// Largest string or blob a query may build (SQLITE_LIMIT_LENGTH).
-const MAX_VALUE_BYTES: i32 = 16 << 20;
-/// Longest SQL text accepted (SQLITE_LIMIT_SQL_LENGTH).
-const MAX_SQL_BYTES: i32 = 1 << 20;
-/// Most text and blob bytes a result may hold in total.
-const MAX_RESULT_BYTES: usize = 256 << 20;
-/// Page cache per connection, in KiB (negative `cache_size`); bounds sorter memory too.
-const CACHE_KIB: i64 = 8 << 10;
+use super::connection::{self, NOT_FOUND, OPEN_FAILED};
+use super::expansion::{self, MAX_EXPANSION};
+
+/// Most bytes a result may hold in memory (cells and their text or blobs).
+pub(crate) const MAX_RESULT_BYTES: usize = 64 << 20;
 /// Idle connections kept per database.
 const POOL_PER_DB: usize = 8;
-/// Virtual-machine steps between two checks of the clock.
-const PROGRESS_STEPS: i32 = 1000;
-
-/// Functions a query may not call, whatever SQLite build runs it.
-const DENIED_FUNCTIONS: &[&str] = &[
-    "load_extension",
-    "readfile",
-    "writefile",
-    "edit",
-    "fts3_tokenizer",
-    "sqlar_compress",
-    "sqlar_uncompress",
-    "zipfile",
-    "lsmode",
-];
-
-/// Pragmas a query may run: they only read the schema.
-const READ_PRAGMAS: &[&str] = &[
-    "table_info",
-    "table_xinfo",
-    "index_list",
-    "index_info",
-    "index_xinfo",
-    "foreign_key_list",
-];
+/// How long past its time limit an interrupted statement may take to stop before its caller
+/// gives up on it.
+pub(crate) const GRACE: Duration = Duration::from_millis(500);
+/// Stack of a statement's thread.
+const STACK_BYTES: usize = 8 << 20;
 
 /// A query result: column names and rows.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,8 +46,43 @@ pub(crate) struct Table {
     pub rows: Vec<Vec<Value>>,
 }
 
+impl Table {
+    /// Approximate heap bytes of the table: every cell plus its text or blob, and the names.
+    pub fn weight(&self) -> usize {
+        let names: usize = self.columns.iter().map(|c| c.len() + CELL_BYTES).sum();
+        let cells: usize = self
+            .rows
+            .iter()
+            .map(|r| CELL_BYTES + r.iter().map(|v| CELL_BYTES + payload_len(v)).sum::<usize>())
+            .sum();
+        names + cells
+    }
+}
+
+/// Bytes of one `Value` (or `Vec`/`String` header) in memory.
+const CELL_BYTES: usize = std::mem::size_of::<Value>();
+
+/// Heap bytes a value holds beyond its cell.
+fn payload_len(value: &Value) -> usize {
+    match value {
+        Value::Text(s) => s.len(),
+        Value::Blob(b) => b.len(),
+        _ => 0,
+    }
+}
+
+/// True for failures that come from the machine rather than from the statement (the database
+/// could not be opened, SQLite ran out of its process-wide heap): they may not recur.
+pub(crate) fn is_transient(error: &ExecError) -> bool {
+    match error {
+        ExecError::Failed(m) => m.starts_with(OPEN_FAILED) || m.starts_with(NOT_FOUND),
+        ExecError::ResourceLimit(m) => m.contains("out of memory"),
+        _ => false,
+    }
+}
+
 /// How many rows to fetch.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Fetch {
     /// All rows; more than `max_rows` is a resource-limit error.
     All,
@@ -79,7 +96,12 @@ pub(crate) struct Sandbox {
     timeout: Duration,
     max_rows: usize,
     pool: Mutex<HashMap<String, Vec<Connection>>>,
+    /// Statements whose threads are running, abandoned ones included.
+    running: Arc<AtomicUsize>,
 }
+
+/// What a statement's thread hands back: its connection and its result.
+type Finished = (Connection, Result<Table, QueryError>);
 
 impl Sandbox {
     /// A sandbox for `<database_dir>/<db_id>/<db_id>.sqlite` files.
@@ -89,6 +111,7 @@ impl Sandbox {
             timeout,
             max_rows,
             pool: Mutex::new(HashMap::new()),
+            running: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -99,33 +122,70 @@ impl Sandbox {
             .join(format!("{db_id}.sqlite"))
     }
 
-    /// Runs one read-only statement on `db_id`.
+    /// Statements still running, including those abandoned past their time limit.
+    pub fn running(&self) -> usize {
+        self.running.load(Ordering::SeqCst)
+    }
+
+    /// Runs one read-only statement on `db_id`, returning within the time limit plus
+    /// [`GRACE`].
     pub fn run(&self, db_id: &str, sql: &str, fetch: Fetch) -> Result<Table, ExecError> {
+        let copies = expansion::expansion(sql);
+        if copies > MAX_EXPANSION {
+            return Err(ExecError::ResourceLimit(format!(
+                "the statement expands common table expressions about {copies} times \
+                 (at most {MAX_EXPANSION})"
+            )));
+        }
         let conn = self.checkout(db_id)?;
-        let deadline = Instant::now() + self.timeout;
-        let timed_out = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&timed_out);
-        conn.progress_handler(
-            PROGRESS_STEPS,
-            Some(move || {
-                let over = Instant::now() >= deadline;
-                if over {
-                    flag.store(true, Ordering::Relaxed);
-                }
-                over
-            }),
-        );
-        let result = query(&conn, sql, fetch, self.max_rows);
-        conn.progress_handler(0, None::<fn() -> bool>);
-        let result = result.map_err(|e| match e {
-            _ if timed_out.load(Ordering::Relaxed) => {
-                ExecError::Timeout(self.timeout.as_secs_f64())
+        let interrupt = conn.get_interrupt_handle();
+        let (tx, rx) = mpsc::sync_channel::<Finished>(1);
+        let statement = sql.to_string();
+        let max_rows = self.max_rows;
+        let running = Arc::clone(&self.running);
+        running.fetch_add(1, Ordering::SeqCst);
+        let spawned = std::thread::Builder::new()
+            .name("planbench-sql".into())
+            .stack_size(STACK_BYTES)
+            .spawn(move || {
+                let result = query(&conn, &statement, fetch, max_rows);
+                // The caller may have given up; the connection then closes here.
+                let _ = tx.send((conn, result));
+                running.fetch_sub(1, Ordering::SeqCst);
+            });
+        if let Err(e) = spawned {
+            self.running.fetch_sub(1, Ordering::SeqCst);
+            return Err(ExecError::ResourceLimit(format!(
+                "out of memory: cannot start a statement thread: {e}"
+            )));
+        }
+        let timeout = ExecError::Timeout(self.timeout.as_secs_f64());
+        match rx.recv_timeout(self.timeout) {
+            Ok((conn, result)) => {
+                self.checkin(db_id, conn);
+                result.map_err(QueryError::into_exec)
             }
-            QueryError::Exec(e) => e,
-            QueryError::Sqlite(e) => classify(e),
-        });
-        self.checkin(db_id, conn);
-        result
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                interrupt.interrupt();
+                match rx.recv_timeout(GRACE) {
+                    Ok((conn, _)) => {
+                        self.checkin(db_id, conn);
+                        Err(timeout)
+                    }
+                    Err(_) => {
+                        tracing::warn!(
+                            "a statement on `{db_id}` ignored its interrupt for {GRACE:?}; \
+                             abandoned ({} statements running)",
+                            self.running()
+                        );
+                        Err(timeout)
+                    }
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => Err(ExecError::Failed(
+                "the statement's thread ended without a result".into(),
+            )),
+        }
     }
 
     fn checkout(&self, db_id: &str) -> Result<Connection, ExecError> {
@@ -137,7 +197,7 @@ impl Sandbox {
             .and_then(Vec::pop);
         match pooled {
             Some(conn) => Ok(conn),
-            None => open(&self.db_path(db_id)),
+            None => connection::open(&self.db_path(db_id)),
         }
     }
 
@@ -153,6 +213,15 @@ impl Sandbox {
 enum QueryError {
     Exec(ExecError),
     Sqlite(rusqlite::Error),
+}
+
+impl QueryError {
+    fn into_exec(self) -> ExecError {
+        match self {
+            QueryError::Exec(e) => e,
+            QueryError::Sqlite(e) => classify(e),
+        }
+    }
 }
 
 impl From<rusqlite::Error> for QueryError {
@@ -176,7 +245,7 @@ fn query(conn: &Connection, sql: &str, fetch: Fetch, max_rows: usize) -> Result<
     let columns: Vec<String> = stmt.column_names().into_iter().map(String::from).collect();
     let width = columns.len();
     let mut rows = Vec::new();
-    let mut bytes = 0usize;
+    let mut bytes = columns.iter().map(|c| c.len() + CELL_BYTES).sum::<usize>();
     let mut cursor = stmt.raw_query();
     while let Some(row) = cursor.next()? {
         match fetch {
@@ -188,20 +257,22 @@ fn query(conn: &Connection, sql: &str, fetch: Fetch, max_rows: usize) -> Result<
             }
             _ => {}
         }
+        bytes += CELL_BYTES;
         let mut values = Vec::with_capacity(width);
         for i in 0..width {
-            let value = convert(row.get_ref(i)?);
-            if let Value::Text(s) = &value {
-                bytes += s.len();
-            } else if let Value::Blob(b) = &value {
-                bytes += b.len();
+            let value = row.get_ref(i)?;
+            bytes += CELL_BYTES
+                + match value {
+                    ValueRef::Text(t) | ValueRef::Blob(t) => t.len(),
+                    _ => 0,
+                };
+            if bytes > MAX_RESULT_BYTES {
+                return Err(QueryError::Exec(ExecError::ResourceLimit(format!(
+                    "result larger than {} MiB",
+                    MAX_RESULT_BYTES >> 20
+                ))));
             }
-            values.push(value);
-        }
-        if bytes > MAX_RESULT_BYTES {
-            return Err(QueryError::Exec(ExecError::ResourceLimit(format!(
-                "result larger than {MAX_RESULT_BYTES} bytes"
-            ))));
+            values.push(convert(value));
         }
         rows.push(values);
     }
@@ -234,73 +305,7 @@ fn classify(e: rusqlite::Error) -> ExecError {
         // A denied function is reported as a plain error.
         _ if message.contains("not authorized") => ExecError::Refused(message),
         Some(C::OutOfMemory | C::TooBig | C::DiskFull) => ExecError::ResourceLimit(message),
+        Some(C::OperationInterrupted) => ExecError::Failed(format!("interrupted: {message}")),
         _ => ExecError::Failed(message),
     }
-}
-
-/// Opens a sandboxed connection to `path`.
-fn open(path: &Path) -> Result<Connection, ExecError> {
-    if !path.is_file() {
-        return Err(ExecError::Failed(format!(
-            "database {} not found",
-            path.display()
-        )));
-    }
-    let uri = format!("file:{}?mode=ro&immutable=1", uri_escape(path));
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
-        | OpenFlags::SQLITE_OPEN_URI
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let setup = || -> rusqlite::Result<Connection> {
-        let conn = Connection::open_with_flags(&uri, flags)?;
-        use rusqlite::config::DbConfig;
-        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
-        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA, false)?;
-        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, false)?;
-        // SAFETY: the handle is valid for the connection's lifetime, and sqlite3_limit only
-        // lowers per-connection limits.
-        unsafe {
-            let db = conn.handle();
-            ffi::sqlite3_limit(db, ffi::SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES);
-            ffi::sqlite3_limit(db, ffi::SQLITE_LIMIT_SQL_LENGTH, MAX_SQL_BYTES);
-            ffi::sqlite3_limit(db, ffi::SQLITE_LIMIT_ATTACHED, 0);
-        }
-        conn.execute_batch(&format!(
-            "PRAGMA query_only = 1; PRAGMA temp_store = FILE; PRAGMA cache_size = -{CACHE_KIB};"
-        ))?;
-        conn.authorizer(Some(authorize));
-        Ok(conn)
-    };
-    setup().map_err(|e| ExecError::Failed(format!("cannot open database {}: {e}", path.display())))
-}
-
-/// The authorizer: reads only.
-fn authorize(ctx: AuthContext<'_>) -> Authorization {
-    let allowed = match ctx.action {
-        AuthAction::Select | AuthAction::Read { .. } | AuthAction::Recursive => true,
-        AuthAction::Function { function_name } => !DENIED_FUNCTIONS
-            .iter()
-            .any(|f| f.eq_ignore_ascii_case(function_name)),
-        AuthAction::Pragma { pragma_name, .. } => READ_PRAGMAS
-            .iter()
-            .any(|p| p.eq_ignore_ascii_case(pragma_name)),
-        _ => false,
-    };
-    if allowed {
-        Authorization::Allow
-    } else {
-        Authorization::Deny
-    }
-}
-
-/// Percent-escapes a path for an SQLite `file:` URI.
-fn uri_escape(path: &Path) -> String {
-    let mut out = String::new();
-    for &b in path.as_os_str().as_encoded_bytes() {
-        if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }

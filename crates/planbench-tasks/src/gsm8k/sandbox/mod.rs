@@ -17,5 +17,5 @@ mod protocol;
 mod worker;
 
 pub use imports::ALLOWED_MODULES;
-pub use pool::{Sandbox, SandboxError, SandboxLimits, WorkerCommand};
+pub use pool::{is_infrastructure, Sandbox, SandboxError, SandboxLimits, WorkerCommand};
 pub use worker::worker_main;

@@ -154,12 +154,12 @@ impl Sandbox {
             worker = Worker::spawn(&self.command, self.limits).map_err(unavailable)?;
             worker
                 .send(&job)
-                .map_err(|e| ExecError::Failed(format!("sandbox unavailable: {e}")))?;
+                .map_err(|e| ExecError::Failed(format!("{UNAVAILABLE}: {e}")))?;
         }
         match worker.receive(self.limits.deadline()) {
             Received::Reply(Reply::Done(result)) => {
                 self.give_back(worker);
-                result
+                protocol::into_result(result)
             }
             Received::Reply(Reply::Ready { .. }) => Err(protocol_error("an unexpected `Ready`")),
             Received::Garbage(line) => Err(protocol_error(&line)),
@@ -184,17 +184,28 @@ impl Sandbox {
     }
 }
 
+/// Start of the message of a worker that said something that is not a reply.
+const PROTOCOL_ERROR: &str = "sandbox protocol error";
+/// Start of the message of a program that found no worker to run it.
+const UNAVAILABLE: &str = "sandbox unavailable";
+
+/// True for errors of the sandbox itself (no worker could start, a worker broke the
+/// protocol), which say nothing about the program that was to run.
+pub fn is_infrastructure(error: &ExecError) -> bool {
+    matches!(error, ExecError::Failed(m) if m.starts_with(PROTOCOL_ERROR) || m.starts_with(UNAVAILABLE))
+}
+
 /// A worker said something that is not a reply; it is dropped (and so killed).
 fn protocol_error(said: &str) -> ExecError {
     let said = said.get(..200).unwrap_or(said);
-    tracing::error!("sandbox protocol error: the worker said {said:?}");
-    ExecError::Failed(format!("sandbox protocol error: the worker said {said:?}"))
+    tracing::error!("{PROTOCOL_ERROR}: the worker said {said:?}");
+    ExecError::Failed(format!("{PROTOCOL_ERROR}: the worker said {said:?}"))
 }
 
 /// A program could not run because no worker could be started.
 fn unavailable(error: SandboxError) -> ExecError {
     tracing::error!("{error}");
-    ExecError::Failed(format!("sandbox unavailable: {error}"))
+    ExecError::Failed(format!("{UNAVAILABLE}: {error}"))
 }
 
 /// What came back from a worker within a deadline.

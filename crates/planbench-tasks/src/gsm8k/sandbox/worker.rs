@@ -65,7 +65,7 @@ fn serve(input: &mut impl BufRead, output: &mut impl Write) -> io::Result<()> {
     while let Some(job) = protocol::receive::<Job>(input)? {
         os_limits::limit_cpu_from_now(limits.timeout)?;
         let result = run(&job.program, limits);
-        protocol::send(output, &Reply::Done(result))?;
+        protocol::send(output, &Reply::done(&result))?;
     }
     Ok(())
 }
