@@ -5,8 +5,11 @@ use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::decision::{decide, planner_thresholds, Correction};
 use crate::report::ReportError;
-use crate::stats::{bootstrap_ci, paired_comparison, threshold, Comparison, Interval};
+use crate::stats::{
+    bootstrap_ci, mcnemar_examples_needed, paired_comparison, Alternative, Comparison, Interval,
+};
 use crate::{Cell, ExampleOutcome};
 
 /// Settings of [`analyse_sweep`].
@@ -22,6 +25,23 @@ pub struct AnalysisOptions {
     pub resamples: usize,
     /// Seed of the bootstrap; every interval derives its own stream from it.
     pub seed: u64,
+    /// Alternative hypothesis of the exact McNemar test: two-sided (default) or one-sided in
+    /// favour of the planner, the directional claim "planner beats the baseline".
+    #[serde(default)]
+    pub alternative: Alternative,
+    /// Which p-value decides significance (and so the threshold): the uncorrected one
+    /// (default) or the Holm-adjusted one within each planner's comparisons across the swept
+    /// accuracies. Both are always reported.
+    #[serde(default)]
+    pub correction: Correction,
+    /// Power the "examples needed" of every comparison is computed for (default 0.8), at
+    /// level `alpha` and under `alternative`.
+    #[serde(default = "default_power")]
+    pub power: f64,
+}
+
+fn default_power() -> f64 {
+    0.8
 }
 
 impl Default for AnalysisOptions {
@@ -32,6 +52,9 @@ impl Default for AnalysisOptions {
             confidence: 0.95,
             resamples: 2000,
             seed: 0,
+            alternative: Alternative::TwoSided,
+            correction: Correction::None,
+            power: default_power(),
         }
     }
 }
@@ -73,10 +96,24 @@ pub struct PlannerComparison {
     pub planner: String,
     pub label: String,
     pub accuracy: Option<f64>,
-    /// A = this planner, B = the baseline.
+    /// A = this planner, B = the baseline; `comparison.p_value` is the uncorrected p-value
+    /// under `options.alternative`.
     pub comparison: Comparison,
-    /// Whether the planner is significantly better than the baseline (exact McNemar, `alpha`).
+    /// Whether the planner is significantly better than the baseline: it solved more of the
+    /// discordant examples and the p-value chosen by `options.correction` is below `alpha`.
     pub significant: bool,
+    /// Holm-adjusted p-value within this planner's family (its comparisons with the baseline
+    /// at every accuracy); equal to the uncorrected one in a family of one.
+    pub holm_p_value: f64,
+    /// Number of comparisons in the Holm family.
+    #[serde(default)]
+    pub family_size: usize,
+    /// Paired examples the test would need for `options.power` at `alpha` if the discordant
+    /// rates stayed as observed (normal approximation, see
+    /// [`mcnemar_examples_needed`](crate::mcnemar_examples_needed)); `None` when no number
+    /// decides (no difference, or one-sided with the planner behind).
+    #[serde(default)]
+    pub examples_needed: Option<u64>,
 }
 
 /// Threshold of one planner over the sweep.
@@ -90,6 +127,11 @@ pub struct PlannerThreshold {
     pub significant_at: Vec<f64>,
     /// Nominal accuracies that were compared, ascending.
     pub compared_at: Vec<f64>,
+    /// Set when there is no threshold for lack of examples: at the highest compared accuracy
+    /// the planner is ahead of the baseline but not significantly, and the test would need
+    /// about this many paired examples (more than it had) for `options.power`.
+    #[serde(default)]
+    pub examples_needed: Option<u64>,
 }
 
 /// Everything [`write_report`](crate::write_report) needs.
@@ -137,6 +179,7 @@ pub fn analyse_sweep(
         }
         summaries.push(summary);
     }
+    decide(&mut comparisons, options.alpha, options.correction);
     let thresholds = planner_thresholds(&comparisons);
     Ok(SweepAnalysis {
         options: options.clone(),
@@ -165,6 +208,10 @@ fn validate_options(options: &AnalysisOptions) -> Result<(), ReportError> {
     }
     if options.resamples == 0 {
         return Err(invalid("resamples", "must be at least 1".into()));
+    }
+    if !(options.power > 0.0 && options.power < 1.0) {
+        let reason = format!("{} is not in (0, 1)", options.power);
+        return Err(invalid("power", reason));
     }
     Ok(())
 }
@@ -381,50 +428,33 @@ fn compare(
         ));
     }
     let seed = derived_seed(options.seed, cell, "paired");
+    let stats_error = |source| ReportError::Stats {
+        cell: describe(cell),
+        source,
+    };
     let comparison = paired_comparison(&a, &b, options.resamples, options.confidence, seed)
-        .map_err(|source| ReportError::Stats {
-            cell: describe(cell),
-            source,
-        })?;
+        .map_err(stats_error)?
+        .with_alternative(options.alternative);
+    let examples_needed = mcnemar_examples_needed(
+        comparison.only_a,
+        comparison.only_b,
+        comparison.examples,
+        options.alpha,
+        options.power,
+        options.alternative,
+    )
+    .map_err(stats_error)?;
     Ok(Some(PlannerComparison {
         planner: cell.planner.clone(),
         label: cell.label.clone(),
         accuracy: cell.accuracy,
-        significant: comparison.a_significantly_better(options.alpha),
+        // Decided once the whole family is known (Holm).
+        significant: false,
+        holm_p_value: comparison.p_value,
+        family_size: 1,
+        examples_needed,
         comparison,
     }))
-}
-
-fn planner_thresholds(comparisons: &[PlannerComparison]) -> Vec<PlannerThreshold> {
-    let mut planners: Vec<&str> = Vec::new();
-    for c in comparisons.iter().filter(|c| c.accuracy.is_some()) {
-        if !planners.contains(&c.planner.as_str()) {
-            planners.push(&c.planner);
-        }
-    }
-    planners
-        .into_iter()
-        .map(|planner| {
-            let points: Vec<(f64, bool)> = comparisons
-                .iter()
-                .filter(|c| c.planner == planner)
-                .filter_map(|c| Some((c.accuracy?, c.significant)))
-                .collect();
-            let at = |keep: fn(bool) -> bool| {
-                points
-                    .iter()
-                    .filter(|p| keep(p.1))
-                    .map(|p| p.0)
-                    .collect::<Vec<_>>()
-            };
-            PlannerThreshold {
-                planner: planner.to_string(),
-                threshold: threshold(&points),
-                significant_at: at(|s| s),
-                compared_at: at(|_| true),
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 //! the analysis into `report.md`, CSV tables, `analysis.json` and PNG/SVG plots.
 
 mod analysis;
+mod decision;
 mod plots;
 mod report;
 mod stats;
@@ -17,10 +18,13 @@ pub use analysis::{
     analyse_sweep, AnalysisOptions, CellSummary, CostRatios, PlannerComparison, PlannerThreshold,
     SweepAnalysis,
 };
+pub use decision::{Correction, ParseCorrectionError};
 pub use plots::{FONT_CANDIDATES, FONT_ENV};
 pub use report::{write_report, ReportError, ReportFiles};
 pub use stats::{
-    bootstrap_ci, mcnemar_exact_p, paired_comparison, threshold, Comparison, Interval, StatsError,
+    bootstrap_ci, holm_adjust, mcnemar_exact_p, mcnemar_examples_needed, mcnemar_one_sided_p,
+    mcnemar_p, normal_quantile, paired_comparison, threshold, Alternative, Comparison, Interval,
+    ParseAlternativeError, StatsError,
 };
 
 use serde::{Deserialize, Serialize};

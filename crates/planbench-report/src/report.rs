@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::analysis::SweepAnalysis;
 use crate::plots::{self, AccuracyVsCost, AccuracyVsDiscriminator, CostDistribution};
 use crate::stats::StatsError;
-use crate::tables::{all_tables, Table};
+use crate::tables::{all_tables, threshold_text, Table};
 
 /// Why an analysis or report failed.
 #[derive(Debug, thiserror::Error)]
@@ -137,14 +137,21 @@ fn markdown_report(
         out,
         "Report on {kind}: {} runs. Baseline planner: {}. Confidence intervals: {:.0}% \
          percentile bootstrap over examples ({} resamples, seed {}). A planner counts as \
-         significantly better than the baseline when the two-sided exact McNemar test on the \
-         examples exactly one of them solved gives p < {} and the planner solved more of them.\n",
+         significantly better than the baseline when the {} exact McNemar test on the \
+         examples exactly one of them solved gives p < {}{} and the planner solved more of \
+         them.\n",
         analysis.cells.len(),
         o.baseline,
         100.0 * o.confidence,
         o.resamples,
         o.seed,
-        o.alpha
+        o.alternative.describe(),
+        o.alpha,
+        match o.correction {
+            crate::Correction::None => " (uncorrected; Holm-adjusted p-values are reported beside)",
+            crate::Correction::Holm =>
+                " after the Holm correction within each planner's comparisons",
+        },
     );
     if analysis.is_sweep {
         out.push_str(&threshold_summary(analysis));
@@ -189,6 +196,16 @@ fn threshold_summary(analysis: &SweepAnalysis) -> String {
                 out,
                 "- **{}** is significantly better than {} from discriminator accuracy **{a:.2}** on.",
                 t.planner, analysis.options.baseline
+            ),
+            None if t.examples_needed.is_some() => writeln!(
+                out,
+                "- **{}**: {}: it is ahead of {} at the highest swept discriminator accuracy, but \
+                 not significantly; a test there needs about that many paired examples for \
+                 {:.0}% power.",
+                t.planner,
+                threshold_text(t),
+                analysis.options.baseline,
+                100.0 * analysis.options.power
             ),
             None => writeln!(
                 out,

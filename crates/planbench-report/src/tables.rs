@@ -1,6 +1,7 @@
 //! The report's tables, each rendered both as Markdown (for people) and CSV (for tools).
 
-use crate::analysis::{CellSummary, SweepAnalysis};
+use crate::analysis::{AnalysisOptions, CellSummary, PlannerThreshold, SweepAnalysis};
+use crate::decision::Correction;
 
 /// One table cell; numbers keep full precision in CSV and are rounded in Markdown.
 #[derive(Debug, Clone)]
@@ -11,6 +12,8 @@ pub(crate) enum Value {
     /// A plain number with this many decimals in Markdown.
     Number(Option<f64>, usize),
     Probability(f64),
+    /// A number of examples; `None` (no number decides) shows as "never" in Markdown.
+    Needed(Option<u64>),
 }
 
 impl Value {
@@ -22,6 +25,8 @@ impl Value {
             Value::Probability(p) if *p < 1e-4 => "< 0.0001".to_string(),
             Value::Probability(p) => format!("{p:.4}"),
             Value::Fraction(None) | Value::Number(None, _) => "–".to_string(),
+            Value::Needed(Some(n)) => n.to_string(),
+            Value::Needed(None) => "never".to_string(),
         }
     }
 
@@ -34,7 +39,8 @@ impl Value {
             Value::Fraction(Some(x)) | Value::Number(Some(x), _) | Value::Probability(x) => {
                 format!("{x}")
             }
-            Value::Fraction(None) | Value::Number(None, _) => String::new(),
+            Value::Fraction(None) | Value::Number(None, _) | Value::Needed(None) => String::new(),
+            Value::Needed(Some(n)) => n.to_string(),
         }
     }
 }
@@ -202,6 +208,30 @@ fn list(accuracies: &[f64]) -> Value {
     })
 }
 
+/// The test that decides significance, e.g. "exact McNemar test, two-sided, alpha = 0.05,
+/// no correction for multiple comparisons".
+pub(crate) fn test_description(o: &AnalysisOptions) -> String {
+    let correction = match o.correction {
+        Correction::None => "no correction for multiple comparisons",
+        Correction::Holm => "Holm-corrected within each planner's comparisons across accuracies",
+    };
+    format!(
+        "exact McNemar test, {}, alpha = {}, {correction}",
+        o.alternative.describe(),
+        o.alpha
+    )
+}
+
+/// The threshold, or why there is none: "0.90", "not enough examples to decide (need ≈ 42)"
+/// or "none in range".
+pub(crate) fn threshold_text(t: &PlannerThreshold) -> String {
+    match (t.threshold, t.examples_needed) {
+        (Some(a), _) => format!("{a:.2}"),
+        (None, Some(n)) => format!("not enough examples to decide (need ≈ {n})"),
+        (None, None) => "none in range".to_string(),
+    }
+}
+
 fn threshold_table(analysis: &SweepAnalysis) -> Table {
     let o = &analysis.options;
     Table {
@@ -209,15 +239,21 @@ fn threshold_table(analysis: &SweepAnalysis) -> Table {
         title: "Discriminator-accuracy threshold",
         caption: format!(
             "Lowest nominal discriminator accuracy from which the planner is significantly better \
-             than {} at that accuracy and at every higher swept accuracy (exact McNemar test, \
-             two-sided, alpha = {}, no correction for multiple comparisons).",
-            o.baseline, o.alpha
+             than {} at that accuracy and at every higher swept accuracy ({}). Without one, \
+             \"not enough examples to decide\" means the planner is ahead at the highest swept \
+             accuracy but not significantly, and Examples needed is about how many paired \
+             examples the test would need there for {:.0}% power; \"none in range\" means it \
+             is not ahead there, so more examples would not give a threshold.",
+            o.baseline,
+            test_description(o),
+            100.0 * o.power
         ),
         headers: vec![
             "Planner",
             "Threshold",
             "Significantly better at",
             "Compared at",
+            "Examples needed",
         ],
         rows: analysis
             .thresholds
@@ -225,12 +261,10 @@ fn threshold_table(analysis: &SweepAnalysis) -> Table {
             .map(|t| {
                 vec![
                     text(&t.planner),
-                    text(
-                        t.threshold
-                            .map_or("none in range".to_string(), |a| format!("{a:.2}")),
-                    ),
+                    text(threshold_text(t)),
                     list(&t.significant_at),
                     list(&t.compared_at),
+                    Value::Number(t.examples_needed.map(|n| n as f64), 0),
                 ]
             })
             .collect(),
@@ -246,11 +280,23 @@ fn comparison_table(analysis: &SweepAnalysis) -> Table {
             "Each planner against {base} on the examples both were run on \
              (paired by example id, same discriminator accuracy). Difference = planner accuracy − \
              {base} accuracy with a {conf} paired bootstrap interval. \"Only planner\" / \"Only \
-             baseline\" count the examples exactly one of the two solved; the p-value is the \
-             two-sided exact McNemar test on them. Significant = planner better at alpha = {alpha}.",
+             baseline\" count the examples exactly one of the two solved; McNemar p is the \
+             {sides} exact McNemar test on them, uncorrected, and Holm p the same p-value \
+             Holm-adjusted within the planner's comparisons at all discriminator accuracies. \
+             Significant = planner better ({test}). Examples needed = paired examples the test \
+             would need for {power:.0}% power at alpha = {alpha} if the discordant rates stayed \
+             as observed (normal approximation, Connor 1987; never = no number decides: no \
+             difference{behind}).",
             base = o.baseline,
             conf = confidence_pct(analysis),
-            alpha = o.alpha
+            sides = o.alternative.describe(),
+            test = test_description(o),
+            power = 100.0 * o.power,
+            alpha = o.alpha,
+            behind = match o.alternative {
+                crate::Alternative::TwoSided => "",
+                crate::Alternative::Greater => ", or the planner is behind",
+            },
         ),
         headers: vec![
             "Planner",
@@ -265,7 +311,9 @@ fn comparison_table(analysis: &SweepAnalysis) -> Table {
             "Only planner",
             "Only baseline",
             "McNemar p",
+            "Holm p",
             "Significant",
+            "Examples needed",
         ],
         rows: analysis
             .comparisons
@@ -285,7 +333,9 @@ fn comparison_table(analysis: &SweepAnalysis) -> Table {
                     Value::Number(Some(c.only_a as f64), 0),
                     Value::Number(Some(c.only_b as f64), 0),
                     Value::Probability(c.p_value),
+                    Value::Probability(p.holm_p_value),
                     text(if p.significant { "yes" } else { "no" }),
+                    Value::Needed(p.examples_needed),
                 ]
             })
             .collect(),
@@ -351,6 +401,10 @@ mod tests {
         assert_eq!(v.csv(), "\"a|b, \"\"c\"\"\"");
         assert_eq!(Value::Probability(1e-7).markdown(), "< 0.0001");
         assert_eq!(Value::Probability(0.109375).markdown(), "0.1094");
+        let v = Value::Needed(None);
+        assert_eq!((v.markdown(), v.csv()), ("never".into(), String::new()));
+        let v = Value::Needed(Some(42));
+        assert_eq!((v.markdown(), v.csv()), ("42".into(), "42".into()));
     }
 
     #[test]

@@ -121,7 +121,11 @@ fn sweep_report_writes_tables_and_plots() {
     assert!(report.contains(
         "**mcts** is significantly better than rerank from discriminator accuracy **0.90**"
     ));
-    assert!(report.contains("| iterative | none in range | none | 0.50 0.60 0.70 0.80 0.90 1.00 |"));
+    assert!(
+        report.contains("| iterative | none in range | none | 0.50 0.60 0.70 0.80 0.90 1.00 | – |")
+    );
+    assert!(report.contains("two-sided exact McNemar test"), "{report}");
+    assert!(report.contains("Holm-adjusted p-values are reported beside"));
     assert!(report.contains("![accuracy_vs_discriminator](accuracy_vs_discriminator.png)"));
     // mcts at 0.9: 50/60 solved; 12 s per example vs 1 s for rerank.
     assert!(
@@ -137,9 +141,9 @@ fn sweep_report_writes_tables_and_plots() {
     assert_eq!(
         thresholds_csv.lines().collect::<Vec<_>>(),
         [
-            "planner,threshold,significantly_better_at,compared_at",
-            "mcts,0.90,0.90 1.00,0.50 0.60 0.70 0.80 0.90 1.00",
-            "iterative,none in range,none,0.50 0.60 0.70 0.80 0.90 1.00",
+            "planner,threshold,significantly_better_at,compared_at,examples_needed",
+            "mcts,0.90,0.90 1.00,0.50 0.60 0.70 0.80 0.90 1.00,",
+            "iterative,none in range,none,0.50 0.60 0.70 0.80 0.90 1.00,",
         ]
     );
     let comparisons = std::fs::read_to_string(dir.path().join("comparisons.csv")).unwrap();
@@ -147,11 +151,25 @@ fn sweep_report_writes_tables_and_plots() {
         .lines()
         .find(|l| l.starts_with("mcts,mcts@0.9,"))
         .unwrap();
-    // 20 discordant pairs all won by mcts: p = 2 / 2^20.
+    // 20 discordant pairs all won by mcts: p = 2 / 2^20. Holm over the six accuracies (p = 1
+    // at the four where both solve the same examples): 6 · p at 0.9 and 1.0. Examples needed:
+    // p_disc = δ = 1/3, (1.959964·√(1/3) + 0.841621·√(2/9))² · 9 = 21.02 -> 22.
+    let p = 2.0 / 1048576.0;
     assert!(
-        mcts_09.ends_with(&format!(",20,0,{},yes", 2.0 / 1048576.0)),
+        mcts_09.ends_with(&format!(",20,0,{p},{},yes,22", 6.0 * p)),
         "{mcts_09}"
     );
+    let header = comparisons.lines().next().unwrap();
+    assert!(
+        header.ends_with("mcnemar_p,holm_p,significant,examples_needed"),
+        "{header}"
+    );
+    // iterative at 1.0: 28 vs 30 solved, behind by 2 of 60 (two-sided: |δ|, 233.09 -> 234).
+    let iterative = comparisons
+        .lines()
+        .find(|l| l.starts_with("iterative,iterative@1.0,"))
+        .unwrap();
+    assert!(iterative.ends_with(",no,234"), "{iterative}");
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&files.json).unwrap()).unwrap();
     assert_eq!(json["cells"].as_array().unwrap().len(), 18);

@@ -73,7 +73,10 @@ impl Figure for AccuracyVsDiscriminator<'_> {
             let text = match threshold.map(|t| t.threshold) {
                 None => s.name.clone(),
                 Some(Some(t)) => format!("{}: threshold {t:.2}", s.name),
-                Some(None) => format!("{}: no threshold in range", s.name),
+                Some(None) => match threshold.and_then(|t| t.examples_needed) {
+                    Some(n) => format!("{}: not enough examples to decide (need ≈ {n})", s.name),
+                    None => format!("{}: no threshold in range", s.name),
+                },
             };
             entries.push(Entry::new(Marker::Line(s.color), text));
             if let Some(t) = threshold.and_then(|t| t.threshold) {

@@ -1,5 +1,16 @@
 //! Statistics over per-example outcomes: percentile bootstrap confidence intervals, the exact
-//! McNemar test for paired correctness, and the discriminator-accuracy threshold rule.
+//! McNemar test for paired correctness (two- or one-sided), the Holm correction, the number of
+//! examples a test needs, and the discriminator-accuracy threshold rule.
+
+mod holm;
+mod mcnemar;
+mod power;
+
+pub use holm::holm_adjust;
+pub use mcnemar::{
+    mcnemar_exact_p, mcnemar_one_sided_p, mcnemar_p, Alternative, ParseAlternativeError,
+};
+pub use power::{mcnemar_examples_needed, normal_quantile};
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -104,8 +115,11 @@ pub struct Comparison {
     pub only_a: usize,
     /// Discordant pairs where only B is correct.
     pub only_b: usize,
-    /// Two-sided exact McNemar p-value (binomial test on the discordant pairs).
+    /// Exact McNemar p-value (binomial test on the discordant pairs) under `alternative`.
     pub p_value: f64,
+    /// The alternative hypothesis `p_value` was computed under.
+    #[serde(default)]
+    pub alternative: Alternative,
 }
 
 impl Comparison {
@@ -114,11 +128,21 @@ impl Comparison {
     pub fn a_significantly_better(&self, alpha: f64) -> bool {
         self.only_a > self.only_b && self.p_value < alpha
     }
+
+    /// The same comparison with the p-value of the exact McNemar test under `alternative`.
+    pub fn with_alternative(self, alternative: Alternative) -> Comparison {
+        Comparison {
+            p_value: mcnemar_p(self.only_a, self.only_b, alternative),
+            alternative,
+            ..self
+        }
+    }
 }
 
 /// Compares the per-example correctness of planner A (`a`) with planner B (`b`), paired by index.
 ///
-/// Computes the exact McNemar test and a paired bootstrap interval of the accuracy difference
+/// Computes the two-sided exact McNemar test (see [`Comparison::with_alternative`] for the
+/// one-sided one) and a paired bootstrap interval of the accuracy difference
 /// (`resamples`, `confidence` and `seed` as in [`bootstrap_ci`]).
 pub fn paired_comparison(
     a: &[bool],
@@ -150,22 +174,8 @@ pub fn paired_comparison(
         only_a,
         only_b,
         p_value: mcnemar_exact_p(only_a, only_b),
+        alternative: Alternative::TwoSided,
     })
-}
-
-/// Two-sided exact McNemar p-value for `b` and `c` discordant pairs:
-/// `min(1, 2 * P(X <= min(b, c)))` with `X ~ Binomial(b + c, 1/2)`; 1 when there are none.
-pub fn mcnemar_exact_p(b: usize, c: usize) -> f64 {
-    let n = b + c;
-    let k = b.min(c);
-    // Binomial probabilities in log space: 2^-n underflows beyond about a thousand pairs.
-    let mut log_pmf = -(n as f64) * std::f64::consts::LN_2;
-    let mut tail = 0.0;
-    for i in 0..=k {
-        tail += log_pmf.exp();
-        log_pmf += ((n - i) as f64).ln() - ((i + 1) as f64).ln();
-    }
-    (2.0 * tail).min(1.0)
 }
 
 /// The lowest discriminator accuracy from which a planner is significantly better than the
@@ -185,20 +195,6 @@ pub fn threshold(points: &[(f64, bool)]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn mcnemar_matches_hand_computed_binomial_tails() {
-        // b=8, c=2: 2 * (C(10,0)+C(10,1)+C(10,2)) / 2^10 = 2 * 56 / 1024.
-        assert!((mcnemar_exact_p(8, 2) - 112.0 / 1024.0).abs() < 1e-12);
-        assert!((mcnemar_exact_p(2, 8) - 112.0 / 1024.0).abs() < 1e-12);
-        // b=6, c=0: 2 / 64.
-        assert!((mcnemar_exact_p(6, 0) - 2.0 / 64.0).abs() < 1e-12);
-        assert_eq!(mcnemar_exact_p(0, 0), 1.0);
-        assert_eq!(mcnemar_exact_p(5, 5), 1.0);
-        // Large counts stay finite: 2000 pairs, 1100 vs 900, p is about 8e-6.
-        let p = mcnemar_exact_p(1100, 900);
-        assert!(p > 1e-6 && p < 1e-4, "{p}");
-    }
 
     #[test]
     fn bootstrap_of_constant_values_is_degenerate() {
@@ -267,6 +263,11 @@ mod tests {
         assert!((c.p_value - 0.109375).abs() < 1e-12);
         assert!(!c.a_significantly_better(0.05));
         assert!(c.a_significantly_better(0.2));
+        let one_sided = c.clone().with_alternative(Alternative::Greater);
+        assert!((one_sided.p_value - 56.0 / 1024.0).abs() < 1e-12);
+        assert_eq!(one_sided.alternative, Alternative::Greater);
+        assert!(one_sided.a_significantly_better(0.06));
+        assert!(!c.a_significantly_better(0.06));
         assert_eq!(
             paired_comparison(&a, &b[1..], 10, 0.95, 1),
             Err(StatsError::LengthMismatch { a: 20, b: 19 })
