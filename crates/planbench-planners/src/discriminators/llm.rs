@@ -168,7 +168,10 @@ mod tests {
         let discriminator = LlmDiscriminator::new(Arc::new(SumTask), generator.clone(), variant);
         let programs = vec!["6\n=".to_string(), "x\n=".into()];
         let scores = discriminator.score(&example(), &programs).await.unwrap();
-        let prompts = generator.judged.lock().unwrap().clone();
+        // Candidates are judged concurrently (after executing on blocking threads), so the
+        // order in which the model is asked is not fixed; the scores keep the program order.
+        let mut prompts = generator.judged.lock().unwrap().clone();
+        prompts.sort();
         (scores, prompts)
     }
 

@@ -1,5 +1,6 @@
 //! Stored traces stay readable: the fixtures are JSON traces written by the planners before
-//! traces were typed (`tests/fixtures/traces`, one or more per planner and stop reason).
+//! traces were typed (`tests/fixtures/traces`, one or more per planner and stop reason), and
+//! `tests/fixtures/renders` holds what `render_trace` made of each before traces were typed.
 
 use serde_json::json;
 
@@ -34,6 +35,18 @@ fn every_fixture_parses_and_writes_back_the_same_json() {
     }
     for kind in PlannerKind::ALL {
         assert!(planners.contains(&kind), "no fixture for {kind}");
+    }
+}
+
+#[test]
+fn every_fixture_renders_as_before() {
+    let renders = std::path::Path::new(TRACE_FIXTURES).join("../renders");
+    for entry in std::fs::read_dir(TRACE_FIXTURES).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_str().unwrap().to_string();
+        let before = std::fs::read_to_string(renders.join(format!("{name}.txt"))).unwrap();
+        assert_eq!(render_trace(&typed(&name)), before, "{name}");
+        assert_eq!(render_trace_value(&trace_fixture(&name)), before, "{name}");
     }
 }
 
