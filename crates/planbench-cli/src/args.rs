@@ -1,10 +1,23 @@
-//! Command-line options shared by several commands.
+//! Command-line flags shared by several commands, and their one conversion into specs.
+//!
+//! Every flag that changes a run is optional and has no clap default: an unset flag keeps the
+//! spec's value (from `--spec FILE`, else `RunSpec::default()`), so each default is written
+//! once, in the spec. `--print-spec` shows the resolved values.
 
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use planbench_core::OracleRule;
+use planbench_experiment::{
+    DiscriminatorSpec, Environment, GeneratorSpec, HttpSpec, LocalSpec, RunSpec, TaskKind, TaskSpec,
+};
+use planbench_models::http::Endpoint;
+use planbench_planners::{LlmVariant, MctsFinal, PlannerKind};
+use planbench_tasks::gsm8k::AnswerFormat;
+use planbench_tasks::spider::SpiderMetric;
 
-/// Where data and results live.
+/// Where data, results and the response cache live.
 #[derive(Debug, Clone, Args)]
 pub struct DataArgs {
     /// Directory holding `spider/` and `gsm8k/` (see datasets/README.md).
@@ -13,23 +26,31 @@ pub struct DataArgs {
     /// Directory of the results store (`planbench.sqlite`).
     #[arg(long, env = "PLANBENCH_RESULTS", default_value = "results")]
     pub results: PathBuf,
+    /// Response cache file (SQLite; shareable between machines).
+    #[arg(long, env = "PLANBENCH_CACHE", default_value = "results/cache.sqlite")]
+    pub cache: PathBuf,
+    /// Call the backend for every request instead of answering repeats from the cache.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
-/// Which benchmark.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TaskName {
-    Spider,
-    Gsm8k,
+impl DataArgs {
+    /// The engine's environment.
+    pub fn environment(&self) -> Environment {
+        Environment {
+            data_dir: self.data_dir.clone(),
+            cache: (!self.no_cache).then(|| self.cache.clone()),
+        }
+    }
 }
 
 /// Which task, split and examples.
-#[derive(Debug, Clone, Args)]
-pub struct TaskArgs {
-    /// The benchmark.
-    #[arg(long, value_enum)]
-    pub task: TaskName,
-    /// Split: `dev` or `train` for Spider, `test` or `train` for GSM8K [default: dev / test].
+#[derive(Debug, Clone, Default, Args)]
+pub struct TaskFlags {
+    /// The benchmark: spider or gsm8k.
+    #[arg(long)]
+    pub task: Option<TaskKind>,
+    /// Split: `dev` or `train` for Spider, `test` or `train` for GSM8K.
     #[arg(long)]
     pub split: Option<String>,
     /// Use the first N examples.
@@ -39,86 +60,320 @@ pub struct TaskArgs {
     #[arg(long)]
     pub sample: Option<usize>,
     /// Seed of --sample.
-    #[arg(long, default_value_t = 0)]
-    pub sample_seed: u64,
-    /// Spider: execution-accuracy rule (`test-suite` as test-suite-sql-eval, or `bird`: set equality).
-    #[arg(long, value_enum, default_value_t = MetricArg::TestSuite)]
-    pub metric: MetricArg,
-    /// GSM8K: answer format (`pot`: program of thought, `cot`: chain of thought with `####`).
-    #[arg(long, value_enum, default_value_t = FormatArg::Pot)]
-    pub format: FormatArg,
-    /// Time limit in seconds for executing one candidate program.
+    #[arg(long)]
+    pub sample_seed: Option<u64>,
+    /// Spider: execution-accuracy rule (`test-suite` as test-suite-sql-eval, or `bird`).
+    #[arg(long)]
+    pub metric: Option<SpiderMetric>,
+    /// GSM8K: answer format (`pot`: program of thought, `cot`: chain of thought).
+    #[arg(long)]
+    pub format: Option<AnswerFormat>,
+    /// Seconds one candidate program may run.
     #[arg(long)]
     pub exec_timeout: Option<f64>,
     /// Spider: demonstrations in LLM-discriminator prompts (each a right and a wrong query).
-    #[arg(long, default_value_t = 0)]
-    pub disc_shots: usize,
+    #[arg(long)]
+    pub disc_shots: Option<usize>,
 }
 
-/// Spider execution-accuracy rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum MetricArg {
-    TestSuite,
-    Bird,
+impl TaskFlags {
+    /// Applies the flags that are set to `spec`.
+    pub fn apply(&self, spec: &mut RunSpec) -> Result<()> {
+        if let Some(kind) = self.task {
+            if spec.task.kind() != kind {
+                spec.task = TaskSpec::of(kind);
+            }
+        }
+        let task_name = spec.task.kind();
+        let only = |flag: &str, task: TaskKind| {
+            anyhow::anyhow!("{flag} applies to --task {task} only, not {task_name}")
+        };
+        match &mut spec.task {
+            TaskSpec::Spider(s) => {
+                if let Some(split) = &self.split {
+                    s.split = split.parse().map_err(anyhow::Error::msg)?;
+                }
+                set(&mut s.metric, self.metric);
+                set(&mut s.exec_timeout, self.exec_timeout);
+                set(&mut s.disc_shots, self.disc_shots);
+                if self.format.is_some() {
+                    return Err(only("--format", TaskKind::Gsm8k));
+                }
+            }
+            TaskSpec::Gsm8k(g) => {
+                if let Some(split) = &self.split {
+                    g.split = split.parse().map_err(anyhow::Error::msg)?;
+                }
+                set(&mut g.format, self.format);
+                set(&mut g.exec_timeout, self.exec_timeout);
+                if self.metric.is_some() {
+                    return Err(only("--metric", TaskKind::Spider));
+                }
+                if self.disc_shots.is_some() {
+                    return Err(only("--disc-shots", TaskKind::Spider));
+                }
+            }
+        }
+        let selection = &mut spec.selection;
+        if self.limit.is_some() || self.sample.is_some() {
+            selection.limit = self.limit;
+            selection.sample = self.sample;
+        }
+        set(&mut selection.sample_seed, self.sample_seed);
+        Ok(())
+    }
 }
 
-/// GSM8K answer format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FormatArg {
-    Pot,
-    Cot,
+/// Sampling, planner knobs and per-example budgets.
+#[derive(Debug, Clone, Default, Args)]
+pub struct PlannerFlags {
+    /// Completions per generation request.
+    #[arg(long)]
+    pub n: Option<usize>,
+    /// Sampling temperature.
+    #[arg(long)]
+    pub temperature: Option<f32>,
+    /// Nucleus sampling mass.
+    #[arg(long)]
+    pub top_p: Option<f32>,
+    /// Most new tokens per completion.
+    #[arg(long)]
+    pub max_tokens: Option<u32>,
+    /// Iterative correction: most rounds.
+    #[arg(long)]
+    pub correction_rounds: Option<usize>,
+    /// MC-ToT: most expansions.
+    #[arg(long)]
+    pub tree_expansions: Option<usize>,
+    /// MCTS: iterations.
+    #[arg(long)]
+    pub mcts_iterations: Option<usize>,
+    /// MCTS: UCT exploration constant.
+    #[arg(long)]
+    pub mcts_exploration: Option<f64>,
+    /// MCTS: return the program of best mean value (`best-mean`) or most visits (`most-visits`).
+    #[arg(long)]
+    pub mcts_final: Option<MctsFinal>,
+    /// Budget: most LLM calls per example.
+    #[arg(long)]
+    pub max_llm_calls: Option<u64>,
+    /// Budget: most seconds per example.
+    #[arg(long)]
+    pub max_seconds: Option<f64>,
 }
 
-/// Which model backend.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum BackendKind {
-    /// A GGUF model in-process through llama.cpp.
-    Local,
-    /// An OpenAI-compatible HTTP endpoint.
-    Http,
+impl PlannerFlags {
+    /// Applies the flags that are set to `spec`.
+    pub fn apply(&self, spec: &mut RunSpec) {
+        let s = &mut spec.sampling;
+        set(&mut s.n, self.n);
+        set(&mut s.temperature, self.temperature);
+        set(&mut s.top_p, self.top_p);
+        set(&mut s.max_tokens, self.max_tokens);
+        let o = &mut spec.planner.options;
+        set(&mut o.correction_max_rounds, self.correction_rounds);
+        set(&mut o.tree_max_expansions, self.tree_expansions);
+        set(&mut o.mcts_iterations, self.mcts_iterations);
+        set(&mut o.mcts_exploration, self.mcts_exploration);
+        set(&mut o.mcts_final, self.mcts_final);
+        if self.max_llm_calls.is_some() {
+            spec.budget.max_llm_calls = self.max_llm_calls;
+        }
+        if self.max_seconds.is_some() {
+            spec.budget.max_seconds = self.max_seconds;
+        }
+    }
 }
 
-/// How to reach the generator model.
-#[derive(Debug, Clone, Args)]
-pub struct BackendArgs {
-    /// Model backend.
-    #[arg(long, value_enum, default_value_t = BackendKind::Local)]
-    pub backend: BackendKind,
-    /// Local backend: GGUF file [default: models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf].
-    /// HTTP backend: the model name sent to the server.
+/// The discriminator.
+#[derive(Debug, Clone, Default, Args)]
+pub struct DiscriminatorFlags {
+    /// Discriminator: `llm` (P(Yes) of a judge model) or `oracle` (simulated, knows the truth).
+    #[arg(long, value_parser = ["llm", "oracle"])]
+    pub discriminator: Option<String>,
+    /// LLM judge: what it observes (`naive`, `check`, `exec`, `pro` = check + exec).
+    #[arg(long)]
+    pub disc_variant: Option<LlmVariant>,
+    /// LLM judge: a different model (GGUF path, or model name over HTTP).
+    #[arg(long)]
+    pub disc_model: Option<String>,
+    /// Oracle: probability of returning the true judgement (implies --discriminator oracle).
+    #[arg(long)]
+    pub oracle_accuracy: Option<f64>,
+    /// Oracle: true score (`paper`: the paper's soft oracle, `exact`: official correctness).
+    #[arg(long)]
+    pub oracle_rule: Option<OracleRule>,
+}
+
+impl DiscriminatorFlags {
+    /// Applies the flags that are set to `spec`.
+    pub fn apply(&self, spec: &mut RunSpec) -> Result<()> {
+        let wants_oracle = match self.discriminator.as_deref() {
+            Some(kind) => kind == "oracle",
+            None => {
+                self.oracle_accuracy.is_some()
+                    || self.oracle_rule.is_some()
+                    || spec.discriminator.oracle_accuracy().is_some()
+            }
+        };
+        let d = &mut spec.discriminator;
+        match (wants_oracle, &*d) {
+            (true, DiscriminatorSpec::Llm { .. }) => *d = DiscriminatorSpec::oracle(1.0),
+            (false, DiscriminatorSpec::Oracle { .. }) => *d = DiscriminatorSpec::default(),
+            _ => {}
+        }
+        match d {
+            DiscriminatorSpec::Llm { variant, model } => {
+                if self.oracle_accuracy.is_some() || self.oracle_rule.is_some() {
+                    bail!("--oracle-accuracy and --oracle-rule apply to --discriminator oracle");
+                }
+                set(variant, self.disc_variant);
+                if self.disc_model.is_some() {
+                    model.clone_from(&self.disc_model);
+                }
+            }
+            DiscriminatorSpec::Oracle { accuracy, rule } => {
+                if self.disc_variant.is_some() || self.disc_model.is_some() {
+                    bail!("--disc-variant and --disc-model apply to --discriminator llm");
+                }
+                set(accuracy, self.oracle_accuracy);
+                set(rule, self.oracle_rule);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The generator model and its backend.
+#[derive(Debug, Clone, Default, Args)]
+pub struct GeneratorFlags {
+    /// Model backend: `local` (GGUF through llama.cpp) or `http` (OpenAI-compatible server).
+    #[arg(long, value_parser = ["local", "http"])]
+    pub backend: Option<String>,
+    /// Local: GGUF file. HTTP: the model name sent to the server.
     #[arg(long, env = "PLANBENCH_MODEL")]
     pub model: Option<String>,
-    /// Local backend: CPU threads [default: all cores].
+    /// Local: CPU threads [default: all cores].
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Local backend: context size in tokens.
-    #[arg(long, default_value_t = 8192)]
-    pub n_ctx: u32,
-    /// HTTP backend: base URL of an OpenAI-compatible server; repeat for several replicas.
+    /// Local: context size in tokens.
+    #[arg(long)]
+    pub n_ctx: Option<u32>,
+    /// HTTP: base URL of an OpenAI-compatible server; repeat for several replicas.
     #[arg(long = "base-url")]
     pub base_urls: Vec<String>,
-    /// HTTP backend: environment variable holding the API key (never logged or stored)
-    /// [default: OPENAI_API_KEY when it is set, else no key].
+    /// HTTP: environment variable holding the API key (never logged or stored); no key is
+    /// sent unless it is named.
     #[arg(long)]
     pub api_key_env: Option<String>,
-    /// HTTP backend: `chat` (/v1/chat/completions) or `completions` (/v1/completions).
-    #[arg(long, default_value = "chat")]
-    pub endpoint: String,
-    /// HTTP backend: most requests in flight.
-    #[arg(long, default_value_t = 4)]
-    pub max_concurrency: usize,
-    /// Response cache file (SQLite; shareable between machines).
-    #[arg(long, env = "PLANBENCH_CACHE", default_value = "results/cache.sqlite")]
-    pub cache: PathBuf,
-    /// Call the backend for every request instead of answering repeats from the cache.
+    /// HTTP: `chat` (/v1/chat/completions) or `completions` (/v1/completions).
     #[arg(long)]
-    pub no_cache: bool,
+    pub endpoint: Option<Endpoint>,
+    /// HTTP: most requests in flight per replica.
+    #[arg(long)]
+    pub max_concurrency: Option<usize>,
 }
 
-impl BackendArgs {
-    /// The default model file, relative to the working directory.
-    pub const DEFAULT_MODEL: &'static str = "models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf";
+impl GeneratorFlags {
+    /// Applies the flags that are set to `spec`.
+    pub fn apply(&self, generator: &mut GeneratorSpec) -> Result<()> {
+        match (self.backend.as_deref(), &*generator) {
+            (Some("http"), GeneratorSpec::Local(_)) => {
+                *generator = GeneratorSpec::Http(HttpSpec::default());
+            }
+            (Some("local"), GeneratorSpec::Http(_)) => {
+                *generator = GeneratorSpec::Local(LocalSpec::default());
+            }
+            _ => {}
+        }
+        match generator {
+            GeneratorSpec::Local(local) => {
+                if !self.base_urls.is_empty() || self.endpoint.is_some() {
+                    bail!("--base-url and --endpoint apply to --backend http");
+                }
+                if let Some(model) = &self.model {
+                    local.model = PathBuf::from(model);
+                }
+                if self.threads.is_some() {
+                    local.threads = self.threads;
+                }
+                set(&mut local.n_ctx, self.n_ctx);
+            }
+            GeneratorSpec::Http(http) => {
+                if self.threads.is_some() || self.n_ctx.is_some() {
+                    bail!("--threads and --n-ctx apply to --backend local");
+                }
+                if let Some(model) = &self.model {
+                    http.model.clone_from(model);
+                }
+                if !self.base_urls.is_empty() {
+                    http.base_urls.clone_from(&self.base_urls);
+                }
+                if self.api_key_env.is_some() {
+                    http.api_key_env.clone_from(&self.api_key_env);
+                }
+                set(&mut http.endpoint, self.endpoint);
+                set(&mut http.max_concurrency, self.max_concurrency);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Every flag that shapes a run, and their conversion into a [`RunSpec`].
+#[derive(Debug, Clone, Default, Args)]
+pub struct SpecFlags {
+    /// Start from this spec file (TOML); flags override its fields.
+    #[arg(long)]
+    pub spec: Option<PathBuf>,
+    #[command(flatten)]
+    pub task: TaskFlags,
+    /// Planner: greedy, rerank, correct, tree (MC-ToT) or mcts (UCT).
+    #[arg(long)]
+    pub planner: Option<PlannerKind>,
+    #[command(flatten)]
+    pub planning: PlannerFlags,
+    #[command(flatten)]
+    pub discriminator: DiscriminatorFlags,
+    #[command(flatten)]
+    pub generator: GeneratorFlags,
+    /// Run seed (sampling and the oracle's draws derive from it and each example's id).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Examples planned at once.
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+}
+
+impl SpecFlags {
+    /// The spec: the file's (or the default), with every set flag applied, validated.
+    pub fn to_spec(&self) -> Result<RunSpec> {
+        let mut spec = match &self.spec {
+            Some(path) => planbench_experiment::spec_file::read(path)?,
+            None => RunSpec::default(),
+        };
+        self.apply(&mut spec)?;
+        spec.validate()
+            .with_context(|| "the flags and spec file give an invalid run")?;
+        Ok(spec)
+    }
+
+    /// Applies the flags that are set to `spec`.
+    pub fn apply(&self, spec: &mut RunSpec) -> Result<()> {
+        self.task.apply(spec)?;
+        set(&mut spec.planner.kind, self.planner);
+        self.planning.apply(spec);
+        self.discriminator.apply(spec)?;
+        self.generator.apply(&mut spec.generator)?;
+        set(&mut spec.seed, self.seed);
+        set(&mut spec.concurrency, self.concurrency);
+        Ok(())
+    }
+}
+
+/// Overwrites `field` when the flag is set.
+fn set<T: Clone>(field: &mut T, flag: Option<T>) {
+    if let Some(value) = flag {
+        *field = value;
+    }
 }

@@ -1,11 +1,8 @@
 //! `planbench`: when does tree search help an LLM plan, compared with re-ranking?
 
 mod args;
-mod backend;
 mod commands;
-mod runner;
-mod select;
-mod summary;
+mod studies;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -30,8 +27,12 @@ enum Command {
     Show(commands::show::ShowArgs),
     /// Score a candidate pool with a discriminator and report its intrinsic metrics.
     Discriminate(commands::discriminate::DiscriminateArgs),
+    /// Run a study file: a grid of runs (planners, accuracies, judges, tasks, seeds, budgets).
+    Study(commands::study::StudyArgs),
     /// Run every planner with the simulated discriminator at every accuracy, then report.
     Sweep(commands::sweep::SweepArgs),
+    /// Merge results files (the shards of a study) and response caches.
+    Merge(commands::merge::MergeArgs),
     /// Write tables and plots of a run, a sweep, or several runs side by side.
     Report(commands::report::ReportArgs),
     /// Inspect or empty the response cache.
@@ -44,7 +45,7 @@ fn main() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(
-                "warn,planbench=info,planbench_cli=info,planbench_planners=info,planbench_tasks=info,planbench_models=info",
+                "warn,planbench=info,planbench_cli=info,planbench_experiment=info,planbench_planners=info,planbench_tasks=info,planbench_models=info",
             )),
         )
         .with_writer(std::io::stderr)
@@ -60,8 +61,10 @@ fn main() -> Result<()> {
             Command::Show(args) => commands::show::execute(args),
             Command::Export(args) => commands::export::execute(args),
             Command::Cache(args) => commands::cache::execute(args),
+            Command::Study(args) => commands::study::execute(args).await,
             Command::Sweep(args) => commands::sweep::execute(args).await,
-            Command::Report(args) => commands::report::execute(args).await,
+            Command::Merge(args) => commands::merge::execute(args),
+            Command::Report(args) => commands::report::execute(args),
             Command::Discriminate(args) => commands::discriminate::execute(args).await,
         }
     })

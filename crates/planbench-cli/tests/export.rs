@@ -5,16 +5,17 @@ mod common;
 use std::process::Command;
 
 use common::data_dir;
-use planbench_core::store::{ExampleRecord, ResultsStore};
 use planbench_core::Cost;
+use planbench_experiment::store::{ExampleRecord, NewRevision, ResultsStore};
 use serde_json::json;
 
 #[test]
 fn exports_predictions_and_gold_in_the_same_order() {
     let results = tempfile::tempdir().unwrap();
     let store = ResultsStore::open(results.path()).unwrap();
+    let spec = serde_json::to_value(planbench_experiment::RunSpec::default()).unwrap();
     store
-        .begin_run("r", &json!({"task": "spider", "split": "dev"}), "test")
+        .begin_run("r", &json!({}), &spec, "test", NewRevision::Refuse)
         .unwrap();
     for (position, (id, sql)) in [
         ("dev/0", "SELECT count(*)\n FROM singer"),

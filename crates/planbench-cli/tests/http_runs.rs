@@ -8,7 +8,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{planbench_run, workspace};
-use planbench_core::store::ResultsStore;
+use planbench_experiment::store::{ResultsStore, RunStatus};
 use planbench_models::http::server::{LlamaServerProcess, ServerOptions};
 
 fn server() -> LlamaServerProcess {
@@ -104,7 +104,7 @@ fn greedy_and_rerank_runs_through_http_are_stored_and_a_dead_server_is_resumable
     let store = ResultsStore::open(results.path()).unwrap();
     let kept = store.examples("dies").unwrap();
     assert!(!kept.is_empty() && kept.len() < 6);
-    assert_eq!(store.run("dies").unwrap().status, "failed");
+    assert_eq!(store.run("dies").unwrap().status, RunStatus::Failed);
 
     // A new server (on another port) serves the same model: the same command resumes the run.
     let second = server();

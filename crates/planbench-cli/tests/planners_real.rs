@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 
 use common::planbench_run;
-use planbench_core::store::ResultsStore;
+use planbench_experiment::store::ResultsStore;
 
 const LIMIT: &str = "2";
 

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::planbench_run;
-use planbench_core::store::ResultsStore;
+use planbench_experiment::store::{ResultsStore, RunStatus};
 
 fn run_command(results: &Path) -> Command {
     let mut cmd = planbench_run(results);
@@ -82,7 +82,7 @@ fn a_killed_run_resumes_without_losing_or_repeating_examples() {
             .unwrap();
         assert_eq!(before, after, "a finished example was recomputed");
     }
-    assert_eq!(store.run("kill-test").unwrap().status, "finished");
+    assert_eq!(store.run("kill-test").unwrap().status, RunStatus::Finished);
 }
 
 #[test]

@@ -125,6 +125,24 @@ impl ResponseCache {
         })
     }
 
+    /// Adds the entries of the cache file at `source` that this cache lacks; returns how many.
+    /// An entry both hold is kept as it is here: equal keys mean equal requests, and responses
+    /// to one request differ only in timings.
+    pub fn merge_from(&self, source: &Path) -> Result<u64, GenError> {
+        let conn = self.conn();
+        conn.execute("ATTACH DATABASE ?1 AS src", [source.to_string_lossy()])
+            .map_err(|e| cache_err(source, e))?;
+        let added = conn
+            .execute(
+                "INSERT OR IGNORE INTO main.responses (key, kind, response, created_at)
+                 SELECT key, kind, response, created_at FROM src.responses",
+                [],
+            )
+            .map_err(|e| cache_err(source, e));
+        let _ = conn.execute_batch("DETACH DATABASE src");
+        Ok(added? as u64)
+    }
+
     /// Deletes every entry; returns how many there were.
     pub fn clear(&self) -> Result<u64, GenError> {
         let n = self

@@ -3,13 +3,12 @@
 //! A [`Generator`] (an LLM backend) proposes programs, a [`Discriminator`] scores them, and a
 //! [`Task`] knows how to prompt for, extract, execute and judge the programs of one benchmark.
 //! Planners (in `planbench-planners`) combine the three; every call reports its [`Usage`] so
-//! that runs can be compared at equal cost. Finished work lands in the [`store::ResultsStore`].
+//! that runs can be compared at equal cost.
 
 pub mod cache;
 pub mod cost;
 pub mod discriminator;
 pub mod llm;
-pub mod store;
 pub mod task;
 
 pub use cost::Cost;

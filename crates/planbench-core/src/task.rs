@@ -137,7 +137,9 @@ impl std::str::FromStr for OracleRule {
         match s {
             "paper" => Ok(OracleRule::Paper),
             "exact" => Ok(OracleRule::Exact),
-            _ => Err(format!("unknown oracle rule `{s}` (expected paper or exact)")),
+            _ => Err(format!(
+                "unknown oracle rule `{s}` (expected paper or exact)"
+            )),
         }
     }
 }

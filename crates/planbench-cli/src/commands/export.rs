@@ -1,14 +1,13 @@
-//! `planbench export`: predictions in test-suite-sql-eval's format.
+//! `planbench export`: a Spider run's predictions in test-suite-sql-eval's format.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use planbench_core::store::ResultsStore;
+use planbench_experiment::{choose, Engine, TaskKind};
 
-use crate::args::{DataArgs, TaskArgs, TaskName};
-use crate::select;
+use crate::args::DataArgs;
 
 /// `planbench export` options.
 #[derive(Debug, Clone, Args)]
@@ -30,35 +29,29 @@ fn one_line(sql: &str) -> String {
 
 /// Runs `planbench export`.
 pub fn execute(args: ExportArgs) -> Result<()> {
-    let store = ResultsStore::open(&args.data.results)?;
-    let run = store.run(&args.run)?;
-    if run.config["task"] != "spider" {
+    let engine = Engine::open(args.data.environment(), &args.data.results)?;
+    let spec = engine.store().run_spec(&args.run)?;
+    if spec.task.kind() != TaskKind::Spider {
         bail!(
             "run {} is not a Spider run; only Spider runs export",
             args.run
         );
     }
-    let split = run.config["split"].as_str().unwrap_or("dev").to_string();
-    let task_args = TaskArgs {
-        task: TaskName::Spider,
-        split: Some(split),
-        limit: None,
-        sample: None,
-        sample_seed: 0,
-        metric: crate::args::MetricArg::TestSuite,
-        format: crate::args::FormatArg::Pot,
-        exec_timeout: None,
-        disc_shots: 0,
-    };
-    let selection = select::load(&task_args, &args.data.data_dir)?;
-    let records = store.examples(&args.run)?;
+    // The run's own task options (split, metric, time limit) and selection.
+    let loaded = engine.loader().task(&spec.task)?;
+    let examples = choose(&loaded.examples, &spec.selection);
+    let records = engine.store().examples(&args.run)?;
     let (mut predictions, mut gold) = (String::new(), String::new());
     for record in &records {
-        let example = selection
-            .examples
+        let example = examples
             .iter()
             .find(|e| e.id == record.example_id)
-            .with_context(|| format!("example {} is not in the data set", record.example_id))?;
+            .with_context(|| {
+                format!(
+                    "example {} is not in the run's selection",
+                    record.example_id
+                )
+            })?;
         let db = example.db_id.as_deref().unwrap_or_default();
         writeln!(predictions, "{}\t{db}", one_line(&record.prediction))?;
         writeln!(gold, "{}\t{db}", one_line(&example.gold))?;

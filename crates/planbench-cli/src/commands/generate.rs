@@ -4,8 +4,9 @@ use anyhow::Result;
 use clap::Args;
 use planbench_core::{ChatMessage, GenerateRequest, Prompt, Role, SamplingParams};
 
-use crate::args::BackendArgs;
-use crate::backend::build_generator;
+use planbench_experiment::{GeneratorSpec, Loader};
+
+use crate::args::{DataArgs, GeneratorFlags};
 
 /// `planbench generate` options.
 #[derive(Debug, Clone, Args)]
@@ -32,12 +33,16 @@ pub struct GenerateArgs {
     #[arg(long)]
     pub stop: Vec<String>,
     #[command(flatten)]
-    pub backend: BackendArgs,
+    pub generator: GeneratorFlags,
+    #[command(flatten)]
+    pub data: DataArgs,
 }
 
 /// Runs `planbench generate`.
 pub async fn execute(args: GenerateArgs) -> Result<()> {
-    let generator = build_generator(&args.backend)?;
+    let mut spec = GeneratorSpec::default();
+    args.generator.apply(&mut spec)?;
+    let generator = Loader::new(args.data.environment()).generator(&spec)?;
     let request = GenerateRequest {
         prompt: Prompt::Chat(vec![ChatMessage::new(Role::User, args.prompt)]),
         assistant_prefix: String::new(),

@@ -1,10 +1,12 @@
-//! One module per subcommand.
+//! One module per subcommand; none imports another.
 
 pub mod cache;
 pub mod discriminate;
 pub mod export;
 pub mod generate;
+pub mod merge;
 pub mod report;
 pub mod run;
 pub mod show;
+pub mod study;
 pub mod sweep;

@@ -1,17 +1,17 @@
-//! `planbench show`: a stored run, or one example's trace.
+//! `planbench show`: stored runs and studies, one run, or one example's trace.
 
 use anyhow::{bail, Result};
 use clap::Args;
-use planbench_core::store::ResultsStore;
-use planbench_planners::render_trace;
+use planbench_experiment::store::ResultsStore;
+use planbench_experiment::{spec_file, Summary};
+use planbench_planners::render_trace_value;
 
 use crate::args::DataArgs;
-use crate::summary::Summary;
 
 /// `planbench show` options.
 #[derive(Debug, Clone, Args)]
 pub struct ShowArgs {
-    /// The run [default: list every run].
+    /// The run [default: list every run and study].
     #[arg(long)]
     pub run: Option<String>,
     /// Position of the example in the run (from 0), or its id (e.g. `dev/17`).
@@ -35,14 +35,25 @@ pub fn execute(args: ShowArgs) -> Result<()> {
                 100.0 * summary.accuracy
             );
         }
+        for id in store.study_ids()? {
+            println!("study {id}\t{} cells", store.study_cells(&id)?.len());
+        }
         return Ok(());
     };
     let run = store.run(&run_id)?;
     let records = store.examples(&run_id)?;
     let Some(wanted) = args.example else {
         println!("run {run_id} ({}, code {})", run.status, run.code_revision);
-        println!("{}", serde_json::to_string_pretty(&run.config)?);
-        println!("{}", Summary::new(&run_id, &records).table());
+        if let Some(failure) = &run.failure {
+            println!("failed: {failure}");
+        }
+        if run.spec.is_none() {
+            println!(
+                "(stored before specs were kept; the spec below is read from its configuration)"
+            );
+        }
+        print!("{}", spec_file::to_toml(&store.run_spec(&run_id)?));
+        println!("\n{}", Summary::new(&run_id, &records).table());
         return Ok(());
     };
     let record = records
@@ -65,6 +76,6 @@ pub fn execute(args: ShowArgs) -> Result<()> {
         record.cost.prompt_tokens,
         record.cost.completion_tokens
     );
-    println!("\n{}", render_trace(&record.trace));
+    println!("\n{}", render_trace_value(&record.trace));
     Ok(())
 }

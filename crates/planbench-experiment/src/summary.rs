@@ -1,6 +1,6 @@
 //! Accuracy and efficiency of a set of finished examples.
 
-use planbench_core::store::ExampleRecord;
+use crate::store::ExampleRecord;
 use serde::Serialize;
 
 /// What a run achieved and cost, per example.
@@ -49,6 +49,20 @@ impl Summary {
             discrimination_seconds_per_example: per(&|r| r.cost.discrimination_seconds),
             execution_seconds_per_example: per(&|r| r.cost.execution_seconds),
         }
+    }
+
+    /// One line: run, accuracy, examples and cost per example.
+    pub fn line(&self) -> String {
+        format!(
+            "{}: {:.1}% ({}/{}), {:.2} s, {:.1} LLM calls, {:.0} tokens per example",
+            self.run_id,
+            100.0 * self.accuracy,
+            self.correct,
+            self.examples,
+            self.seconds_per_example,
+            self.llm_calls_per_example,
+            self.prompt_tokens_per_example + self.completion_tokens_per_example,
+        )
     }
 
     /// A Markdown table of the summary.

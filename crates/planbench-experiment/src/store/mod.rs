@@ -2,7 +2,16 @@
 //!
 //! Each finished example is written in its own transaction, so a run killed at any moment keeps
 //! every example it finished, and the `(run_id, example_id)` primary key guarantees that none is
-//! recorded twice. Re-opening a run with the same id resumes it.
+//! recorded twice. Re-opening a run with the same id resumes it. Files written before runs kept
+//! their spec still open: the missing columns are added and such runs read with `spec: None`.
+
+mod merge;
+mod pools;
+mod studies;
+
+pub use merge::MergeCounts;
+pub use pools::PoolRecord;
+pub use studies::{StudyCell, SweepCell};
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -12,7 +21,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::cost::Cost;
+use planbench_core::Cost;
 
 /// File name of the store inside a results directory.
 pub const STORE_FILE: &str = "planbench.sqlite";
@@ -32,6 +41,25 @@ pub enum StoreError {
     },
     #[error("run {run_id} exists with a different configuration; choose another --run-id")]
     ConfigMismatch { run_id: String },
+    #[error("cannot merge {source_file}: {what} {key} differs between the files")]
+    MergeConflict {
+        source_file: PathBuf,
+        what: &'static str,
+        key: String,
+    },
+    #[error("{path} is not a planbench results file (it has no `{table}` table)")]
+    NotResults { path: PathBuf, table: &'static str },
+    #[error(
+        "run {run_id} was made by code revision {stored}, this is {current}; resuming would \
+         mix revisions (pass --allow-new-revision to accept, or choose another --run-id)"
+    )]
+    RevisionMismatch {
+        run_id: String,
+        stored: String,
+        current: String,
+    },
+    #[error("run {run_id} has the unknown status `{status}`")]
+    BadStatus { run_id: String, status: String },
     #[error("no run with id {0}")]
     UnknownRun(String),
     #[error("malformed JSON stored in run {run_id}: {source}")]
@@ -41,17 +69,65 @@ pub enum StoreError {
     },
 }
 
+/// Whether a run may resume under a code revision it has not run under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NewRevision {
+    /// Refuse: results of one run come from one code revision.
+    Refuse,
+    /// Accept, and record the new revision beside the old ones.
+    Accept,
+}
+
+/// Where a run stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    /// Started and not ended (or killed): the same command resumes it.
+    Running,
+    /// Every selected example is stored.
+    Finished,
+    /// Stopped by an error (see the run's `failure`); the same command resumes it.
+    Failed,
+}
+
+impl RunStatus {
+    /// The name stored in the `status` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Finished => "finished",
+            RunStatus::Failed => "failed",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        [RunStatus::Running, RunStatus::Finished, RunStatus::Failed]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
+impl std::fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A run as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
     pub run_id: String,
+    /// The run's identity: everything that changes its results (see `identity`).
     pub config: serde_json::Value,
+    /// The serialized `RunSpec`; `None` for runs stored before specs were kept.
+    pub spec: Option<serde_json::Value>,
     pub code_revision: String,
     /// Seconds since the Unix epoch.
     pub started_at: f64,
     pub finished_at: Option<f64>,
-    /// `running`, `finished` or `failed`.
-    pub status: String,
+    pub status: RunStatus,
+    /// Why a failed run stopped.
+    pub failure: Option<String>,
 }
 
 /// One finished example as stored.
@@ -111,7 +187,9 @@ impl ResultsStore {
                  code_revision TEXT NOT NULL,
                  started_at REAL NOT NULL,
                  finished_at REAL,
-                 status TEXT NOT NULL
+                 status TEXT NOT NULL,
+                 spec TEXT,
+                 failure TEXT
              );
              CREATE TABLE IF NOT EXISTS examples (
                  run_id TEXT NOT NULL REFERENCES runs(run_id),
@@ -139,9 +217,29 @@ impl ResultsStore {
                  planner TEXT NOT NULL,
                  accuracy REAL NOT NULL,
                  PRIMARY KEY (sweep_id, run_id)
+             );
+             CREATE TABLE IF NOT EXISTS study_cells (
+                 study_id TEXT NOT NULL,
+                 run_id TEXT NOT NULL,
+                 position INTEGER NOT NULL,
+                 cell TEXT NOT NULL,
+                 PRIMARY KEY (study_id, run_id)
              );",
         )
         .map_err(wrap)?;
+        for column in ["spec", "failure"] {
+            let present: bool = conn
+                .query_row(
+                    "SELECT COUNT(*) > 0 FROM pragma_table_info('runs') WHERE name = ?1",
+                    [column],
+                    |r| r.get(0),
+                )
+                .map_err(wrap)?;
+            if !present {
+                conn.execute_batch(&format!("ALTER TABLE runs ADD COLUMN {column} TEXT"))
+                    .map_err(wrap)?;
+            }
+        }
         Ok(Self {
             path,
             conn: Mutex::new(conn),
@@ -165,51 +263,71 @@ impl ResultsStore {
         }
     }
 
-    /// Starts run `run_id`, or resumes it when it exists with the same configuration.
+    /// Starts run `run_id`, or resumes it when it exists with the same identity `config`.
+    /// Two processes starting one run at once both succeed: creation is one atomic insert.
+    /// Resuming with another code revision is refused unless `new_revision` is
+    /// [`NewRevision::Accept`]; the run then records every revision it ran under.
     ///
     /// Returns the ids of the examples the run has already finished.
     pub fn begin_run(
         &self,
         run_id: &str,
         config: &serde_json::Value,
+        spec: &serde_json::Value,
         code_revision: &str,
+        new_revision: NewRevision,
     ) -> Result<HashSet<String>, StoreError> {
-        let config_text = config.to_string();
         {
             let conn = self.conn();
-            let existing: Option<String> = conn
-                .query_row("SELECT config FROM runs WHERE run_id = ?1", [run_id], |r| {
-                    r.get(0)
-                })
-                .optional()
+            conn.execute(
+                "INSERT INTO runs (run_id, config, spec, code_revision, started_at, status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'running') ON CONFLICT (run_id) DO NOTHING",
+                params![
+                    run_id,
+                    config.to_string(),
+                    spec.to_string(),
+                    code_revision,
+                    now()
+                ],
+            )
+            .map_err(|e| self.sqlite(e))?;
+            let (stored, revisions): (String, String) = conn
+                .query_row(
+                    "SELECT config, code_revision FROM runs WHERE run_id = ?1",
+                    [run_id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
                 .map_err(|e| self.sqlite(e))?;
-            match existing {
-                Some(stored) => {
-                    let stored: serde_json::Value =
-                        serde_json::from_str(&stored).map_err(|source| StoreError::Json {
-                            run_id: run_id.to_string(),
-                            source,
-                        })?;
-                    if &stored != config {
-                        return Err(StoreError::ConfigMismatch {
-                            run_id: run_id.to_string(),
-                        });
-                    }
-                    conn.execute(
-                        "UPDATE runs SET status = 'running', finished_at = NULL WHERE run_id = ?1",
-                        [run_id],
-                    )
-                    .map_err(|e| self.sqlite(e))?;
-                }
-                None => {
-                    conn.execute(
-                        "INSERT INTO runs (run_id, config, code_revision, started_at, status)
-                         VALUES (?1, ?2, ?3, ?4, 'running')",
-                        params![run_id, config_text, code_revision, now()],
-                    )
-                    .map_err(|e| self.sqlite(e))?;
-                }
+            let stored: serde_json::Value =
+                serde_json::from_str(&stored).map_err(|source| StoreError::Json {
+                    run_id: run_id.to_string(),
+                    source,
+                })?;
+            if &stored != config {
+                return Err(StoreError::ConfigMismatch {
+                    run_id: run_id.to_string(),
+                });
             }
+            if !revisions.split(',').any(|r| r == code_revision) {
+                if new_revision == NewRevision::Refuse {
+                    return Err(StoreError::RevisionMismatch {
+                        run_id: run_id.to_string(),
+                        stored: revisions,
+                        current: code_revision.to_string(),
+                    });
+                }
+                conn.execute(
+                    "UPDATE runs SET code_revision = code_revision || ',' || ?2 WHERE run_id = ?1",
+                    params![run_id, code_revision],
+                )
+                .map_err(|e| self.sqlite(e))?;
+            }
+            conn.execute(
+                "UPDATE runs SET status = 'running', finished_at = NULL, failure = NULL,
+                 spec = COALESCE(spec, ?2) WHERE run_id = ?1",
+                params![run_id, spec.to_string()],
+            )
+            .map_err(|e| self.sqlite(e))?;
         }
         self.finished_example_ids(run_id)
     }
@@ -254,13 +372,18 @@ impl ResultsStore {
         Ok(inserted == 1)
     }
 
-    /// Marks a run finished (`status` = `finished`) or failed.
-    pub fn end_run(&self, run_id: &str, status: &str) -> Result<(), StoreError> {
+    /// Ends a run with `status`; `failure` says why a failed run stopped.
+    pub fn end_run(
+        &self,
+        run_id: &str,
+        status: RunStatus,
+        failure: Option<&str>,
+    ) -> Result<(), StoreError> {
         let changed = self
             .conn()
             .execute(
-                "UPDATE runs SET status = ?2, finished_at = ?3 WHERE run_id = ?1",
-                params![run_id, status, now()],
+                "UPDATE runs SET status = ?2, finished_at = ?3, failure = ?4 WHERE run_id = ?1",
+                params![run_id, status.as_str(), now(), failure],
             )
             .map_err(|e| self.sqlite(e))?;
         if changed == 0 {
@@ -274,8 +397,8 @@ impl ResultsStore {
         let conn = self.conn();
         let row = conn
             .query_row(
-                "SELECT run_id, config, code_revision, started_at, finished_at, status
-                 FROM runs WHERE run_id = ?1",
+                "SELECT run_id, config, code_revision, started_at, finished_at, status, spec,
+                 failure FROM runs WHERE run_id = ?1",
                 [run_id],
                 |r| {
                     Ok((
@@ -285,23 +408,33 @@ impl ResultsStore {
                         r.get::<_, f64>(3)?,
                         r.get::<_, Option<f64>>(4)?,
                         r.get::<_, String>(5)?,
+                        r.get::<_, Option<String>>(6)?,
+                        r.get::<_, Option<String>>(7)?,
                     ))
                 },
             )
             .optional()
             .map_err(|e| self.sqlite(e))?
             .ok_or_else(|| StoreError::UnknownRun(run_id.to_string()))?;
-        let config = serde_json::from_str(&row.1).map_err(|source| StoreError::Json {
+        let json = |text: &str| {
+            serde_json::from_str(text).map_err(|source| StoreError::Json {
+                run_id: run_id.to_string(),
+                source,
+            })
+        };
+        let status = RunStatus::parse(&row.5).ok_or_else(|| StoreError::BadStatus {
             run_id: run_id.to_string(),
-            source,
+            status: row.5.clone(),
         })?;
         Ok(RunRecord {
+            config: json(&row.1)?,
+            spec: row.6.as_deref().map(json).transpose()?,
             run_id: row.0,
-            config,
             code_revision: row.2,
             started_at: row.3,
             finished_at: row.4,
-            status: row.5,
+            status,
+            failure: row.7,
         })
     }
 
@@ -363,117 +496,6 @@ impl ResultsStore {
     }
 }
 
-/// One example of a candidate pool: distinct candidates labelled by execution.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PoolRecord {
-    pub example_id: String,
-    pub position: usize,
-    pub candidates: Vec<String>,
-    pub labels: Vec<bool>,
-}
-
-/// One cell of a sweep: the run of one planner at one simulated discriminator accuracy.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SweepCell {
-    pub run_id: String,
-    pub planner: String,
-    pub accuracy: f64,
-}
-
-impl ResultsStore {
-    /// Stores one pool example (ignored when the pool already holds it).
-    pub fn record_pool_example(
-        &self,
-        pool_id: &str,
-        record: &PoolRecord,
-    ) -> Result<(), StoreError> {
-        self.conn()
-            .execute(
-                "INSERT OR IGNORE INTO pools (pool_id, example_id, position, candidates, labels)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![
-                    pool_id,
-                    record.example_id,
-                    record.position as i64,
-                    serde_json::to_string(&record.candidates).expect("strings serialize"),
-                    serde_json::to_string(&record.labels).expect("bools serialize"),
-                ],
-            )
-            .map_err(|e| self.sqlite(e))?;
-        Ok(())
-    }
-
-    /// Every stored example of pool `pool_id`, in position order.
-    pub fn pool(&self, pool_id: &str) -> Result<Vec<PoolRecord>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare(
-                "SELECT example_id, position, candidates, labels FROM pools
-                 WHERE pool_id = ?1 ORDER BY position",
-            )
-            .map_err(|e| self.sqlite(e))?;
-        let rows = stmt
-            .query_map([pool_id], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                ))
-            })
-            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| self.sqlite(e))?;
-        let json_err = |source| StoreError::Json {
-            run_id: pool_id.to_string(),
-            source,
-        };
-        rows.into_iter()
-            .map(|(example_id, position, candidates, labels)| {
-                Ok(PoolRecord {
-                    example_id,
-                    position: position as usize,
-                    candidates: serde_json::from_str(&candidates).map_err(json_err)?,
-                    labels: serde_json::from_str(&labels).map_err(json_err)?,
-                })
-            })
-            .collect()
-    }
-
-    /// Adds a run to a sweep (ignored when already there).
-    pub fn add_sweep_cell(&self, sweep_id: &str, cell: &SweepCell) -> Result<(), StoreError> {
-        self.conn()
-            .execute(
-                "INSERT OR IGNORE INTO sweeps (sweep_id, run_id, planner, accuracy)
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![sweep_id, cell.run_id, cell.planner, cell.accuracy],
-            )
-            .map_err(|e| self.sqlite(e))?;
-        Ok(())
-    }
-
-    /// The cells of sweep `sweep_id`, by planner then accuracy.
-    pub fn sweep_cells(&self, sweep_id: &str) -> Result<Vec<SweepCell>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare(
-                "SELECT run_id, planner, accuracy FROM sweeps WHERE sweep_id = ?1
-                 ORDER BY planner, accuracy",
-            )
-            .map_err(|e| self.sqlite(e))?;
-        let cells = stmt
-            .query_map([sweep_id], |r| {
-                Ok(SweepCell {
-                    run_id: r.get(0)?,
-                    planner: r.get(1)?,
-                    accuracy: r.get(2)?,
-                })
-            })
-            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| self.sqlite(e))?;
-        Ok(cells)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -499,28 +521,59 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = ResultsStore::open(dir.path()).unwrap();
         let config = json!({"planner": "greedy"});
-        assert!(store.begin_run("r1", &config, "abc").unwrap().is_empty());
+        let spec = json!({});
+        assert!(store
+            .begin_run("r1", &config, &spec, "abc", NewRevision::Refuse)
+            .unwrap()
+            .is_empty());
         assert!(store.record_example("r1", &record("a", 0)).unwrap());
         assert!(store.record_example("r1", &record("b", 1)).unwrap());
         assert!(!store.record_example("r1", &record("a", 0)).unwrap());
         drop(store);
 
         let store = ResultsStore::open(dir.path()).unwrap();
-        let done = store.begin_run("r1", &config, "abc").unwrap();
+        let done = store
+            .begin_run("r1", &config, &spec, "abc", NewRevision::Refuse)
+            .unwrap();
         assert_eq!(done, HashSet::from(["a".to_string(), "b".to_string()]));
         let examples = store.examples("r1").unwrap();
         assert_eq!(examples, vec![record("a", 0), record("b", 1)]);
-        store.end_run("r1", "finished").unwrap();
-        assert_eq!(store.run("r1").unwrap().status, "finished");
+        store.end_run("r1", RunStatus::Finished, None).unwrap();
+        assert_eq!(store.run("r1").unwrap().status, RunStatus::Finished);
+        store
+            .end_run("r1", RunStatus::Failed, Some("disk full"))
+            .unwrap();
+        let run = store.run("r1").unwrap();
+        assert_eq!(run.failure.as_deref(), Some("disk full"));
+        assert_eq!(run.spec, Some(spec));
     }
 
     #[test]
     fn a_different_configuration_under_the_same_id_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let store = ResultsStore::open(dir.path()).unwrap();
-        store.begin_run("r1", &json!({"n": 1}), "abc").unwrap();
-        let err = store.begin_run("r1", &json!({"n": 2}), "abc").unwrap_err();
+        let refuse = NewRevision::Refuse;
+        store
+            .begin_run("r1", &json!({"n": 1}), &json!({}), "abc", refuse)
+            .unwrap();
+        let err = store
+            .begin_run("r1", &json!({"n": 2}), &json!({}), "abc", refuse)
+            .unwrap_err();
         assert!(matches!(err, StoreError::ConfigMismatch { .. }), "{err}");
+        let err = store
+            .begin_run("r1", &json!({"n": 1}), &json!({}), "def", refuse)
+            .unwrap_err();
+        assert!(matches!(err, StoreError::RevisionMismatch { .. }), "{err}");
+        store
+            .begin_run(
+                "r1",
+                &json!({"n": 1}),
+                &json!({}),
+                "def",
+                NewRevision::Accept,
+            )
+            .unwrap();
+        assert_eq!(store.run("r1").unwrap().code_revision, "abc,def");
     }
 
     #[test]
@@ -552,6 +605,6 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = ResultsStore::open(dir.path()).unwrap();
         assert!(matches!(store.run("nope"), Err(StoreError::UnknownRun(_))));
-        assert!(store.end_run("nope", "finished").is_err());
+        assert!(store.end_run("nope", RunStatus::Finished, None).is_err());
     }
 }

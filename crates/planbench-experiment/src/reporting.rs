@@ -1,0 +1,215 @@
+//! From stored runs to reports: the one conversion of a run into a report cell, the one
+//! measured-accuracy function, and the reports of runs side by side and of studies.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use planbench_core::{Example, Task};
+use planbench_planners::Trace;
+use planbench_report::{analyse_sweep, write_report, AnalysisOptions, Cell, ExampleOutcome};
+
+use crate::assemble::Loader;
+use crate::spec::RunSpec;
+use crate::store::{ExampleRecord, ResultsStore};
+use crate::{legacy, ExperimentError};
+
+impl ResultsStore {
+    /// The spec run `run_id` was made from (converted from its old configuration when it was
+    /// stored before specs were kept).
+    pub fn run_spec(&self, run_id: &str) -> Result<RunSpec, ExperimentError> {
+        let run = self.run(run_id)?;
+        match run.spec {
+            Some(spec) => serde_json::from_value(spec).map_err(|e| ExperimentError::Legacy {
+                run_id: run_id.to_string(),
+                missing: format!("a readable spec ({e})"),
+            }),
+            None => legacy::spec_from_config(run_id, &run.config),
+        }
+    }
+}
+
+/// What one example of a stored run achieved and cost, for the report.
+pub fn outcome(record: &ExampleRecord) -> ExampleOutcome {
+    ExampleOutcome {
+        example_id: record.example_id.clone(),
+        correct: record.correct,
+        // Cached calls count with the time they originally took.
+        seconds: record.seconds + record.cost.cached_seconds,
+        llm_calls: record.cost.llm_calls as f64,
+        tokens: (record.cost.prompt_tokens + record.cost.completion_tokens) as f64,
+    }
+}
+
+/// The report cell of stored run `run_id`.
+pub fn run_cell(
+    store: &ResultsStore,
+    run_id: &str,
+    measured_accuracy: Option<f64>,
+) -> Result<Cell, ExperimentError> {
+    let spec = store.run_spec(run_id)?;
+    let records = store.examples(run_id)?;
+    if records.is_empty() {
+        return Err(ExperimentError::Report(format!(
+            "run {run_id} has no finished example"
+        )));
+    }
+    Ok(Cell {
+        planner: spec.planner.kind.to_string(),
+        accuracy: spec.discriminator.oracle_accuracy(),
+        label: run_id.to_string(),
+        measured_accuracy,
+        outcomes: records.iter().map(outcome).collect(),
+    })
+}
+
+/// Share of scored candidates whose judgement (score above 0.5) matches their official
+/// correctness: a discriminator's measured per-candidate accuracy during a run.
+pub fn measured_accuracy(
+    task: &dyn Task,
+    examples: &[Example],
+    records: &[ExampleRecord],
+) -> Option<f64> {
+    let by_id: HashMap<&str, &Example> = examples.iter().map(|e| (e.id.as_str(), e)).collect();
+    let (mut right, mut total) = (0usize, 0usize);
+    for record in records {
+        let Some(example) = by_id.get(record.example_id.as_str()) else {
+            continue;
+        };
+        let Ok(trace) = Trace::from_value(record.trace.clone()) else {
+            tracing::warn!(example = %record.example_id, "unreadable trace left out of the measured accuracy");
+            continue;
+        };
+        for (program, score) in trace.scored_candidates() {
+            right += usize::from((score > 0.5) == task.is_correct(example, program));
+            total += 1;
+        }
+    }
+    (total > 0).then(|| right as f64 / total as f64)
+}
+
+/// Writes the report of `cells` under `out`; returns the Markdown file.
+fn render(cells: &[Cell], title: &str, out: &Path) -> Result<PathBuf, ExperimentError> {
+    let analysis = analyse_sweep(cells, &AnalysisOptions::default())
+        .map_err(|e| ExperimentError::Report(e.to_string()))?;
+    let files = write_report(out, title, &analysis)
+        .map_err(|e| ExperimentError::Report(format!("writing into {}: {e}", out.display())))?;
+    for warning in &files.warnings {
+        tracing::warn!("{warning}");
+    }
+    Ok(files.markdown)
+}
+
+/// Writes the report of stored runs side by side.
+pub fn write_runs_report(
+    store: &ResultsStore,
+    run_ids: &[String],
+    out: &Path,
+) -> Result<PathBuf, ExperimentError> {
+    let cells = run_ids
+        .iter()
+        .map(|id| run_cell(store, id, None))
+        .collect::<Result<Vec<_>, _>>()?;
+    render(
+        &cells,
+        &format!("planbench report: {}", run_ids.join(", ")),
+        out,
+    )
+}
+
+/// Writes the report of study (or legacy sweep) `study_id`: one sub-report per task and
+/// discriminator family (the oracle sweep, each LLM judge, each seed and budget), and an index.
+pub fn write_study_report(
+    store: &ResultsStore,
+    loader: &Loader,
+    study_id: &str,
+    note: &str,
+    out: &Path,
+) -> Result<PathBuf, ExperimentError> {
+    let stored = store.study_cells(study_id)?;
+    if stored.is_empty() {
+        return Err(ExperimentError::Report(format!(
+            "no study or sweep with id {study_id}"
+        )));
+    }
+    // Group cells: task, discriminator family, seed and budget.
+    let mut groups: BTreeMap<String, Vec<(String, RunSpec)>> = BTreeMap::new();
+    for cell in &stored {
+        let spec = store.run_spec(&cell.run_id)?;
+        if store.examples(&cell.run_id)?.is_empty() {
+            continue;
+        }
+        let family = match spec.discriminator.oracle_accuracy() {
+            Some(_) => "oracle".to_string(),
+            None => spec.discriminator.label(),
+        };
+        let mut key = format!("{}-{family}", spec.task.kind());
+        if let Some(calls) = spec.budget.max_llm_calls {
+            let _ = write!(key, "-calls{calls}");
+        }
+        let _ = write!(key, "-seed{}", spec.seed);
+        groups
+            .entry(key)
+            .or_default()
+            .push((cell.run_id.clone(), spec));
+    }
+    let mut index = format!("# Study {study_id}\n\n");
+    if !note.is_empty() {
+        let _ = writeln!(index, "{note}\n");
+    }
+    for (group, members) in &groups {
+        let cells = group_cells(store, loader, members)?;
+        let dir = out.join(group);
+        render(&cells, &format!("Study {study_id}: {group}"), &dir)?;
+        let _ = writeln!(
+            index,
+            "- [{group}]({group}/report.md): {} runs, {} examples each",
+            members.len(),
+            cells.first().map_or(0, |c| c.outcomes.len())
+        );
+    }
+    std::fs::create_dir_all(out).map_err(|source| ExperimentError::Io {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    let path = out.join("README.md");
+    std::fs::write(&path, index).map_err(|source| ExperimentError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(path)
+}
+
+/// The cells of one group; oracle accuracies are measured on each accuracy's rerank cell and
+/// reported for every planner at that accuracy (the oracle's draws depend on the candidate,
+/// not on the planner).
+fn group_cells(
+    store: &ResultsStore,
+    loader: &Loader,
+    members: &[(String, RunSpec)],
+) -> Result<Vec<Cell>, ExperimentError> {
+    let mut measured: HashMap<u64, Option<f64>> = HashMap::new();
+    for (run_id, spec) in members {
+        let (Some(accuracy), "rerank") = (
+            spec.discriminator.oracle_accuracy(),
+            spec.planner.kind.as_str(),
+        ) else {
+            continue;
+        };
+        let loaded = loader.task(&spec.task)?;
+        let examples = crate::select::choose(&loaded.examples, &spec.selection);
+        let records = store.examples(run_id)?;
+        measured.insert(
+            accuracy.to_bits(),
+            measured_accuracy(loaded.task.as_ref(), &examples, &records),
+        );
+    }
+    members
+        .iter()
+        .map(|(run_id, spec)| {
+            let accuracy = spec.discriminator.oracle_accuracy();
+            let m = accuracy.and_then(|a| measured.get(&a.to_bits()).copied().flatten());
+            run_cell(store, run_id, m)
+        })
+        .collect()
+}

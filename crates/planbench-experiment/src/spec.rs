@@ -1,0 +1,421 @@
+//! The typed description of one run: what a spec file holds, what the CLI's flags convert to,
+//! and what the results store keeps beside every run.
+//!
+//! Every field has a default ([`RunSpec::default`]), so a spec file names only what it changes.
+//! Options that only apply to one task live in that task's variant of [`TaskSpec`], so they
+//! cannot change another task's run id.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use planbench_core::OracleRule;
+use planbench_models::http::Endpoint;
+use planbench_planners::{Budget, LlmVariant, PlannerKind, PlannerOptions, SamplingDefaults};
+use planbench_tasks::{gsm8k, spider};
+use serde::{Deserialize, Serialize};
+
+/// The default local model file, relative to the working directory.
+pub const DEFAULT_MODEL: &str = "models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf";
+
+/// Which benchmark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskKind {
+    Spider,
+    Gsm8k,
+}
+
+impl TaskKind {
+    /// Every task, in CLI order.
+    pub const ALL: [TaskKind; 2] = [TaskKind::Spider, TaskKind::Gsm8k];
+
+    /// The name used on the command line, in spec files and run ids.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskKind::Spider => "spider",
+            TaskKind::Gsm8k => "gsm8k",
+        }
+    }
+}
+
+impl fmt::Display for TaskKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for TaskKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        TaskKind::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| format!("unknown task `{s}` (expected spider or gsm8k)"))
+    }
+}
+
+/// The benchmark and its task-specific options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "name", rename_all = "lowercase")]
+pub enum TaskSpec {
+    Spider(SpiderSpec),
+    Gsm8k(Gsm8kSpec),
+}
+
+impl TaskSpec {
+    /// The default options of `kind`.
+    pub fn of(kind: TaskKind) -> Self {
+        match kind {
+            TaskKind::Spider => TaskSpec::Spider(SpiderSpec::default()),
+            TaskKind::Gsm8k => TaskSpec::Gsm8k(Gsm8kSpec::default()),
+        }
+    }
+
+    /// Which benchmark.
+    pub fn kind(&self) -> TaskKind {
+        match self {
+            TaskSpec::Spider(_) => TaskKind::Spider,
+            TaskSpec::Gsm8k(_) => TaskKind::Gsm8k,
+        }
+    }
+
+    /// The split's name.
+    pub fn split_name(&self) -> &'static str {
+        match self {
+            TaskSpec::Spider(s) => s.split.as_str(),
+            TaskSpec::Gsm8k(g) => g.split.name(),
+        }
+    }
+
+    /// Time limit in seconds of executing one program.
+    pub fn exec_timeout(&self) -> f64 {
+        match self {
+            TaskSpec::Spider(s) => s.exec_timeout,
+            TaskSpec::Gsm8k(g) => g.exec_timeout,
+        }
+    }
+}
+
+impl Default for TaskSpec {
+    fn default() -> Self {
+        TaskSpec::of(TaskKind::Spider)
+    }
+}
+
+/// Spider text-to-SQL options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SpiderSpec {
+    pub split: spider::Split,
+    /// Execution-accuracy rule.
+    pub metric: spider::SpiderMetric,
+    /// Seconds one query may run.
+    pub exec_timeout: f64,
+    /// Demonstrations in LLM-discriminator prompts (each a right and a wrong query).
+    pub disc_shots: usize,
+}
+
+impl Default for SpiderSpec {
+    fn default() -> Self {
+        let library = spider::SpiderConfig::default();
+        Self {
+            split: library.split,
+            metric: library.metric,
+            exec_timeout: library.timeout.as_secs_f64(),
+            disc_shots: library.disc_shots,
+        }
+    }
+}
+
+/// GSM8K options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Gsm8kSpec {
+    pub split: gsm8k::Split,
+    /// Program of thought (`pot`) or chain of thought (`cot`).
+    pub format: gsm8k::AnswerFormat,
+    /// Seconds one program may run.
+    pub exec_timeout: f64,
+}
+
+impl Default for Gsm8kSpec {
+    fn default() -> Self {
+        let library = gsm8k::Gsm8kConfig::new("");
+        Self {
+            split: library.split,
+            format: library.format,
+            exec_timeout: library.timeout.as_secs_f64(),
+        }
+    }
+}
+
+/// Which examples of the split a run uses.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SelectionSpec {
+    /// The first N examples.
+    pub limit: Option<usize>,
+    /// A reproducible random subset of N examples (kept in file order).
+    pub sample: Option<usize>,
+    /// Seed of `sample`.
+    pub sample_seed: u64,
+}
+
+/// The planner and its knobs (each planner reads only its own).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlannerSpec {
+    pub kind: PlannerKind,
+    #[serde(default)]
+    pub options: PlannerOptions,
+}
+
+impl Default for PlannerSpec {
+    fn default() -> Self {
+        Self {
+            kind: PlannerKind::Greedy,
+            options: PlannerOptions::default(),
+        }
+    }
+}
+
+/// Which discriminator scores candidates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum DiscriminatorSpec {
+    /// P(Yes) of an LLM asked whether the program is correct.
+    Llm {
+        #[serde(default)]
+        variant: LlmVariant,
+        /// A different judge model (GGUF path, or model name over HTTP); default: the
+        /// generator's.
+        #[serde(default)]
+        model: Option<String>,
+    },
+    /// A simulated discriminator of set accuracy that knows the truth.
+    Oracle {
+        /// Probability of returning the true judgement.
+        accuracy: f64,
+        #[serde(default = "default_oracle_rule")]
+        rule: OracleRule,
+    },
+}
+
+fn default_oracle_rule() -> OracleRule {
+    OracleRule::Paper
+}
+
+impl DiscriminatorSpec {
+    /// The oracle at `accuracy` with the default rule.
+    pub fn oracle(accuracy: f64) -> Self {
+        DiscriminatorSpec::Oracle {
+            accuracy,
+            rule: default_oracle_rule(),
+        }
+    }
+
+    /// The oracle's nominal accuracy; `None` for an LLM judge.
+    pub fn oracle_accuracy(&self) -> Option<f64> {
+        match self {
+            DiscriminatorSpec::Oracle { accuracy, .. } => Some(*accuracy),
+            DiscriminatorSpec::Llm { .. } => None,
+        }
+    }
+
+    /// A short label: `oracle@0.9` or `llm-pro`.
+    pub fn label(&self) -> String {
+        match self {
+            DiscriminatorSpec::Oracle { accuracy, .. } => format!("oracle@{accuracy}"),
+            DiscriminatorSpec::Llm { variant, .. } => format!("llm-{variant}"),
+        }
+    }
+}
+
+impl Default for DiscriminatorSpec {
+    fn default() -> Self {
+        DiscriminatorSpec::Llm {
+            variant: LlmVariant::default(),
+            model: None,
+        }
+    }
+}
+
+/// Which model generates (and, by default, judges).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "backend", rename_all = "lowercase")]
+pub enum GeneratorSpec {
+    /// A GGUF model in-process through llama.cpp.
+    Local(LocalSpec),
+    /// An OpenAI-compatible HTTP endpoint.
+    Http(HttpSpec),
+}
+
+impl Default for GeneratorSpec {
+    fn default() -> Self {
+        GeneratorSpec::Local(LocalSpec::default())
+    }
+}
+
+/// The local llama.cpp backend.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LocalSpec {
+    /// The GGUF file.
+    pub model: PathBuf,
+    /// CPU threads; unset: every core. Does not change results, so not part of the run id.
+    pub threads: Option<usize>,
+    /// Context size in tokens.
+    pub n_ctx: u32,
+}
+
+impl Default for LocalSpec {
+    fn default() -> Self {
+        Self {
+            model: PathBuf::from(DEFAULT_MODEL),
+            threads: None,
+            n_ctx: planbench_models::llama::LlamaConfig::new("").n_ctx,
+        }
+    }
+}
+
+/// An OpenAI-compatible server (vLLM, SGLang, llama-server, OpenAI).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpSpec {
+    /// Base URLs of replicas serving the same model.
+    pub base_urls: Vec<String>,
+    /// The model name the server serves.
+    pub model: String,
+    pub endpoint: Endpoint,
+    /// Environment variable holding the API key (never logged or stored).
+    pub api_key_env: Option<String>,
+    /// Most requests in flight per replica.
+    pub max_concurrency: usize,
+}
+
+impl Default for HttpSpec {
+    fn default() -> Self {
+        let library = planbench_models::http::HttpConfig::new("", "");
+        Self {
+            base_urls: Vec::new(),
+            model: String::new(),
+            endpoint: library.endpoint,
+            api_key_env: None,
+            max_concurrency: library.max_concurrency,
+        }
+    }
+}
+
+/// Everything that defines one run. Its canonical form (see [`crate::identity`]) names the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RunSpec {
+    pub task: TaskSpec,
+    pub selection: SelectionSpec,
+    pub planner: PlannerSpec,
+    pub discriminator: DiscriminatorSpec,
+    pub generator: GeneratorSpec,
+    pub sampling: SamplingDefaults,
+    pub budget: Budget,
+    /// Run seed: sampling and the oracle's draws derive from it and each example's id.
+    pub seed: u64,
+    /// Examples planned at once (does not change results, so not part of the run id).
+    pub concurrency: usize,
+}
+
+impl Default for RunSpec {
+    fn default() -> Self {
+        Self {
+            task: TaskSpec::default(),
+            selection: SelectionSpec::default(),
+            planner: PlannerSpec::default(),
+            discriminator: DiscriminatorSpec::default(),
+            generator: GeneratorSpec::default(),
+            sampling: SamplingDefaults::default(),
+            budget: Budget::default(),
+            seed: 0,
+            concurrency: 1,
+        }
+    }
+}
+
+impl RunSpec {
+    /// Checks every numeric option, naming the field of the first bad one.
+    pub fn validate(&self) -> Result<(), crate::ExperimentError> {
+        let bad = |field: &str, reason: String| {
+            Err(crate::ExperimentError::InvalidSpec {
+                field: field.to_string(),
+                reason,
+            })
+        };
+        let timeout = self.task.exec_timeout();
+        if !(timeout.is_finite() && timeout > 0.0) {
+            return bad(
+                "task.exec_timeout",
+                format!("{timeout} is not a positive number of seconds"),
+            );
+        }
+        if let DiscriminatorSpec::Oracle { accuracy, .. } = self.discriminator {
+            if !(0.0..=1.0).contains(&accuracy) {
+                return bad(
+                    "discriminator.accuracy",
+                    format!("{accuracy} is not in [0, 1]"),
+                );
+            }
+        }
+        let s = &self.sampling;
+        if s.n == 0 {
+            return bad("sampling.n", "must be at least 1".into());
+        }
+        if !(s.temperature.is_finite() && s.temperature >= 0.0) {
+            return bad(
+                "sampling.temperature",
+                format!("{} is not ≥ 0", s.temperature),
+            );
+        }
+        if !(s.top_p > 0.0 && s.top_p <= 1.0) {
+            return bad("sampling.top_p", format!("{} is not in (0, 1]", s.top_p));
+        }
+        if s.max_tokens == 0 {
+            return bad("sampling.max_tokens", "must be at least 1".into());
+        }
+        if let Some(seconds) = self.budget.max_seconds {
+            if !(seconds.is_finite() && seconds > 0.0) {
+                return bad("budget.max_seconds", format!("{seconds} is not positive"));
+            }
+        }
+        if self.budget.max_llm_calls == Some(0) {
+            return bad("budget.max_llm_calls", "must be at least 1".into());
+        }
+        let o = &self.planner.options;
+        if !(o.correction_threshold.is_finite() && o.mcts_exploration.is_finite()) {
+            return bad(
+                "planner.options",
+                "correction_threshold and mcts_exploration must be finite".into(),
+            );
+        }
+        if self.concurrency == 0 {
+            return bad("concurrency", "must be at least 1".into());
+        }
+        if let (Some(_), Some(_)) = (self.selection.limit, self.selection.sample) {
+            return bad("selection", "set limit or sample, not both".into());
+        }
+        if let GeneratorSpec::Http(h) = &self.generator {
+            if h.base_urls.is_empty() {
+                return bad("generator.base_urls", "the HTTP backend needs one".into());
+            }
+            if h.model.is_empty() {
+                return bad(
+                    "generator.model",
+                    "the HTTP backend needs the model name".into(),
+                );
+            }
+            if h.max_concurrency == 0 {
+                return bad("generator.max_concurrency", "must be at least 1".into());
+            }
+        }
+        Ok(())
+    }
+}

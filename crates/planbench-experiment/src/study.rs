@@ -1,0 +1,262 @@
+//! Studies: a base spec and axes (tasks, planners, oracle accuracies, LLM-judge variants,
+//! seeds, LLM-call budgets). Every cell of the grid is an ordinary stored, resumable run whose
+//! id derives from its own spec, so cells are shared with `planbench run` and other studies.
+
+use std::path::{Path, PathBuf};
+
+use planbench_planners::{Budget, LlmVariant, PlannerKind};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::runner::{Engine, ResolvedRun, RunOptions};
+use crate::spec::{DiscriminatorSpec, RunSpec, SelectionSpec, TaskSpec};
+use crate::store::StudyCell;
+use crate::summary::Summary;
+use crate::{identity, ExperimentError};
+
+/// One task of a study, optionally with its own selection and budget.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StudyTask {
+    pub task: TaskSpec,
+    /// Replaces the base selection for this task.
+    #[serde(default)]
+    pub selection: Option<SelectionSpec>,
+    /// Replaces the base budget for this task.
+    #[serde(default)]
+    pub budget: Option<Budget>,
+}
+
+/// The values a study varies; an empty axis keeps the base spec's value.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Axes {
+    pub tasks: Vec<StudyTask>,
+    pub planners: Vec<PlannerKind>,
+    /// Cells with the simulated discriminator at each accuracy.
+    pub accuracies: Vec<f64>,
+    /// Cells with the LLM judge in each variant (besides the oracle cells).
+    pub llm_variants: Vec<LlmVariant>,
+    pub seeds: Vec<u64>,
+    /// Per-example LLM-call budgets.
+    pub max_llm_calls: Vec<u64>,
+}
+
+/// A grid of runs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StudySpec {
+    /// Names the study (its id is the name and a digest of the spec).
+    pub name: String,
+    /// What every cell starts from.
+    pub base: RunSpec,
+    pub axes: Axes,
+    /// A note printed at the top of the study's report (e.g. why budgets are set).
+    pub note: String,
+}
+
+/// One cell of the grid: its spec and the axis values that made it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    pub spec: RunSpec,
+    pub axes: serde_json::Value,
+}
+
+impl StudySpec {
+    /// The study's id: its name and a digest of everything but concurrency.
+    pub fn id(&self) -> String {
+        let mut canonical = self.clone();
+        canonical.base.concurrency = 1;
+        let digest = identity::digest(&serde_json::to_value(&canonical).expect("serializes"));
+        let name = if self.name.is_empty() {
+            "study"
+        } else {
+            &self.name
+        };
+        format!("{name}-{digest}")
+    }
+
+    /// Every cell, tasks outermost, then planners, discriminators, seeds and budgets.
+    pub fn cells(&self) -> Vec<Cell> {
+        let base = &self.base;
+        let tasks = if self.axes.tasks.is_empty() {
+            vec![StudyTask {
+                task: base.task.clone(),
+                selection: None,
+                budget: None,
+            }]
+        } else {
+            self.axes.tasks.clone()
+        };
+        let planners = or_base(&self.axes.planners, base.planner.kind);
+        let mut discriminators: Vec<DiscriminatorSpec> = Vec::new();
+        let rule = match &base.discriminator {
+            DiscriminatorSpec::Oracle { rule, .. } => Some(*rule),
+            DiscriminatorSpec::Llm { .. } => None,
+        };
+        for &accuracy in &self.axes.accuracies {
+            discriminators.push(match rule {
+                Some(rule) => DiscriminatorSpec::Oracle { accuracy, rule },
+                None => DiscriminatorSpec::oracle(accuracy),
+            });
+        }
+        let judge_model = match &base.discriminator {
+            DiscriminatorSpec::Llm { model, .. } => model.clone(),
+            DiscriminatorSpec::Oracle { .. } => None,
+        };
+        for &variant in &self.axes.llm_variants {
+            discriminators.push(DiscriminatorSpec::Llm {
+                variant,
+                model: judge_model.clone(),
+            });
+        }
+        if discriminators.is_empty() {
+            discriminators.push(base.discriminator.clone());
+        }
+        let seeds = or_base(&self.axes.seeds, base.seed);
+        let budgets: Vec<Option<u64>> = if self.axes.max_llm_calls.is_empty() {
+            vec![None]
+        } else {
+            self.axes.max_llm_calls.iter().map(|c| Some(*c)).collect()
+        };
+        let mut cells = Vec::new();
+        for task in &tasks {
+            for &planner in &planners {
+                for discriminator in &discriminators {
+                    for &seed in &seeds {
+                        for &calls in &budgets {
+                            let mut spec = base.clone();
+                            spec.task = task.task.clone();
+                            if let Some(selection) = &task.selection {
+                                spec.selection = selection.clone();
+                            }
+                            if let Some(budget) = task.budget {
+                                spec.budget = budget;
+                            }
+                            if calls.is_some() {
+                                spec.budget.max_llm_calls = calls;
+                            }
+                            spec.planner.kind = planner;
+                            spec.discriminator = discriminator.clone();
+                            spec.seed = seed;
+                            let axes = json!({
+                                "task": spec.task.kind(),
+                                "planner": planner,
+                                "discriminator": discriminator.label(),
+                                "accuracy": discriminator.oracle_accuracy(),
+                                "seed": seed,
+                                "max_llm_calls": spec.budget.max_llm_calls,
+                            });
+                            cells.push(Cell { spec, axes });
+                        }
+                    }
+                }
+            }
+        }
+        cells
+    }
+}
+
+fn or_base<T: Copy>(axis: &[T], base: T) -> Vec<T> {
+    if axis.is_empty() {
+        vec![base]
+    } else {
+        axis.to_vec()
+    }
+}
+
+/// A study's cells, resolved and run.
+pub struct StudyOutcome {
+    pub study_id: String,
+    pub summaries: Vec<Summary>,
+    pub seconds: f64,
+    /// The report's index file; `None` for a shard (report the merged results instead).
+    pub report: Option<PathBuf>,
+}
+
+impl Engine {
+    /// Runs every cell of `study` (resuming finished work) and records the grid.
+    pub async fn run_study(
+        &self,
+        study: &StudySpec,
+        options: &RunOptions,
+    ) -> Result<StudyOutcome, ExperimentError> {
+        let started = std::time::Instant::now();
+        let study_id = study.id();
+        let cells = study.cells();
+        let mut resolved: Vec<ResolvedRun> = Vec::with_capacity(cells.len());
+        for (position, cell) in cells.iter().enumerate() {
+            let run = self.resolve(&cell.spec, None)?;
+            self.store().add_study_cell(
+                &study_id,
+                &StudyCell {
+                    run_id: run.run_id.clone(),
+                    position,
+                    axes: cell.axes.clone(),
+                },
+            )?;
+            resolved.push(run);
+        }
+        tracing::info!(study = %study_id, cells = resolved.len(), "study");
+        let summaries = self.run_all(&resolved, options).await?;
+        Ok(StudyOutcome {
+            study_id,
+            summaries,
+            seconds: started.elapsed().as_secs_f64(),
+            report: None,
+        })
+    }
+
+    /// Runs `study`, then (unless `options` name a shard) writes its report into `out`, or
+    /// `<reports>/<study id>` by default.
+    pub async fn run_study_and_report(
+        &self,
+        study: &StudySpec,
+        options: &RunOptions,
+        out: Option<&Path>,
+        reports: &Path,
+    ) -> Result<StudyOutcome, ExperimentError> {
+        let mut outcome = self.run_study(study, options).await?;
+        if options.shard.is_none() {
+            let default = reports.join(&outcome.study_id);
+            let out = out.unwrap_or(&default);
+            outcome.report = Some(crate::reporting::write_study_report(
+                self.store(),
+                self.loader(),
+                &outcome.study_id,
+                &study.note,
+                out,
+            )?);
+        }
+        Ok(outcome)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_grid_crosses_every_axis_and_keeps_the_base_elsewhere() {
+        let study = StudySpec {
+            name: "t".into(),
+            axes: Axes {
+                planners: vec![PlannerKind::Rerank, PlannerKind::Tree],
+                accuracies: vec![0.5, 1.0],
+                llm_variants: vec![LlmVariant::Pro],
+                ..Axes::default()
+            },
+            ..StudySpec::default()
+        };
+        let cells = study.cells();
+        assert_eq!(cells.len(), 2 * 3);
+        assert_eq!(cells[0].spec.planner.kind, PlannerKind::Rerank);
+        assert_eq!(cells[0].spec.discriminator, DiscriminatorSpec::oracle(0.5));
+        assert_eq!(cells[2].axes["discriminator"], "llm-pro");
+        assert!(cells.iter().all(|c| c.spec.task == study.base.task));
+        assert_ne!(study.id(), StudySpec::default().id());
+        let mut faster = study.clone();
+        faster.base.concurrency = 4;
+        assert_eq!(faster.id(), study.id());
+    }
+}
