@@ -69,7 +69,7 @@ pub struct TaskFlags {
     #[arg(long)]
     pub format: Option<AnswerFormat>,
     /// Seconds one candidate program may run.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub exec_timeout: Option<f64>,
     /// Spider: demonstrations in LLM-discriminator prompts (each a right and a wrong query).
     #[arg(long)]
@@ -131,10 +131,10 @@ pub struct PlannerFlags {
     #[arg(long)]
     pub n: Option<usize>,
     /// Sampling temperature.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub temperature: Option<f32>,
     /// Nucleus sampling mass.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub top_p: Option<f32>,
     /// Most new tokens per completion.
     #[arg(long)]
@@ -149,7 +149,7 @@ pub struct PlannerFlags {
     #[arg(long)]
     pub mcts_iterations: Option<usize>,
     /// MCTS: UCT exploration constant.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub mcts_exploration: Option<f64>,
     /// MCTS: return the program of best mean value (`best-mean`) or most visits (`most-visits`).
     #[arg(long)]
@@ -158,7 +158,7 @@ pub struct PlannerFlags {
     #[arg(long)]
     pub max_llm_calls: Option<u64>,
     /// Budget: most seconds per example.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub max_seconds: Option<f64>,
 }
 
@@ -198,7 +198,7 @@ pub struct DiscriminatorFlags {
     #[arg(long)]
     pub disc_model: Option<String>,
     /// Oracle: probability of returning the true judgement (implies --discriminator oracle).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub oracle_accuracy: Option<f64>,
     /// Oracle: true score (`paper`: the paper's soft oracle, `exact`: official correctness).
     #[arg(long)]

@@ -76,12 +76,15 @@ mod tests {
         // A file names only what it changes.
         let partial: RunSpec = parse(
             Path::new("p"),
-            "seed = 4\n[task]\nname = \"gsm8k\"\n[planner]\nkind = \"tree\"\n",
+            "seed = 4\n[task]\nname = \"gsm8k\"\n[planner]\nkind = \"tree\"\n\
+             [planner.options]\ntree_max_expansions = 3\n[sampling]\nn = 8\n",
         )
         .unwrap();
         assert_eq!(partial.seed, 4);
         assert_eq!(partial.task, TaskSpec::Gsm8k(Gsm8kSpec::default()));
-        assert_eq!(partial.sampling, RunSpec::default().sampling);
+        assert_eq!(partial.sampling.n, 8);
+        assert_eq!(partial.sampling.max_tokens, RunSpec::default().sampling.max_tokens);
+        assert_eq!(partial.planner.options.tree_max_expansions, 3);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::trace::Trace;
 
 /// Sampling settings shared by the planners that sample (the paper's: 5 samples at 0.6).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct SamplingDefaults {
     /// Completions per generation request.
     pub n: usize,
@@ -31,6 +32,7 @@ impl Default for SamplingDefaults {
 
 /// Per-example limits; a planner that reaches one stops and returns its best program so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Budget {
     /// Most LLM calls (generation and discrimination together).
     pub max_llm_calls: Option<u64>,

@@ -76,7 +76,7 @@ named_enum!(MctsFinal, "MCTS final choice", {
 /// Every planner knob; the defaults are the paper's (MCTS, not in the paper, gets comparable
 /// ones).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct PlannerOptions {
     /// Iterative correction: most scoring rounds (the initial samples are round 1).
     pub correction_max_rounds: usize,
