@@ -1,14 +1,15 @@
 //! Sandboxed, read-only execution of SQL on the Spider databases, under hard limits.
 //!
 //! Connections are read-only with lowered SQLite limits (see [`super::connection`]) and are
-//! pooled per database. Every statement runs on a thread of its own, watched by its caller:
+//! pooled per database, each on an executor thread of its own; the caller hands a statement
+//! to an idle executor and watches it:
 //!
 //! * **time**: at the time limit the caller interrupts the statement (`sqlite3_interrupt`,
 //!   which `prepare`, stepping and sorting all observe); a statement still inside one long
 //!   SQLite call is abandoned [`GRACE`] later, so the caller always returns within the limit
 //!   plus [`GRACE`], whichever phase the statement is in. The lowered value-length limit keeps
-//!   every single call short, so an abandoned statement ends soon after; its connection is
-//!   then closed rather than pooled. Statements whose common table expressions expand
+//!   every single call short, so an abandoned statement ends soon after; its executor is then
+//!   closed rather than pooled. Statements whose common table expressions expand
 //!   exponentially during `prepare` are refused before they start ([`super::expansion`]).
 //! * **memory**: values are capped by `SQLITE_LIMIT_LENGTH`, SQLite's heap by a process-wide
 //!   hard limit, rows by the row limit and the result by [`MAX_RESULT_BYTES`] (estimated as
@@ -24,7 +25,7 @@ use std::time::Duration;
 
 use planbench_core::{ExecError, Value};
 use rusqlite::types::ValueRef;
-use rusqlite::Connection;
+use rusqlite::{Connection, InterruptHandle};
 
 use super::connection::{self, NOT_FOUND, OPEN_FAILED};
 use super::expansion::{self, MAX_EXPANSION};
@@ -36,8 +37,8 @@ const POOL_PER_DB: usize = 8;
 /// How long past its time limit an interrupted statement may take to stop before its caller
 /// gives up on it.
 pub(crate) const GRACE: Duration = Duration::from_millis(500);
-/// Stack of a statement's thread.
-const STACK_BYTES: usize = 8 << 20;
+/// Stack of an executor thread.
+const STACK_BYTES: usize = 4 << 20;
 
 /// A query result: column names and rows.
 #[derive(Debug, Clone, PartialEq)]
@@ -95,13 +96,49 @@ pub(crate) struct Sandbox {
     database_dir: PathBuf,
     timeout: Duration,
     max_rows: usize,
-    pool: Mutex<HashMap<String, Vec<Connection>>>,
-    /// Statements whose threads are running, abandoned ones included.
+    pool: Mutex<HashMap<String, Vec<Executor>>>,
+    /// Statements executing, abandoned ones included.
     running: Arc<AtomicUsize>,
 }
 
-/// What a statement's thread hands back: its connection and its result.
-type Finished = (Connection, Result<Table, QueryError>);
+/// One statement for an executor.
+struct Job {
+    sql: String,
+    fetch: Fetch,
+    max_rows: usize,
+    reply: mpsc::SyncSender<Result<Table, QueryError>>,
+}
+
+/// A sandboxed connection that lives on a thread of its own and runs one statement at a time.
+/// Dropping it ends the thread once its statement (if any) is over.
+struct Executor {
+    jobs: mpsc::Sender<Job>,
+    interrupt: InterruptHandle,
+}
+
+impl Executor {
+    fn start(conn: Connection, running: Arc<AtomicUsize>) -> Result<Self, ExecError> {
+        let interrupt = conn.get_interrupt_handle();
+        let (jobs, queue) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("planbench-sql".into())
+            .stack_size(STACK_BYTES)
+            .spawn(move || {
+                for job in queue {
+                    let result = query(&conn, &job.sql, job.fetch, job.max_rows);
+                    running.fetch_sub(1, Ordering::SeqCst);
+                    // The caller may have given up on the statement.
+                    let _ = job.reply.send(result);
+                }
+            })
+            .map_err(|e| {
+                ExecError::ResourceLimit(format!(
+                    "out of memory: cannot start a statement thread: {e}"
+                ))
+            })?;
+        Ok(Self { jobs, interrupt })
+    }
+}
 
 impl Sandbox {
     /// A sandbox for `<database_dir>/<db_id>/<db_id>.sqlite` files.
@@ -122,7 +159,7 @@ impl Sandbox {
             .join(format!("{db_id}.sqlite"))
     }
 
-    /// Statements still running, including those abandoned past their time limit.
+    /// Statements executing now, including those abandoned past their time limit.
     pub fn running(&self) -> usize {
         self.running.load(Ordering::SeqCst)
     }
@@ -137,58 +174,47 @@ impl Sandbox {
                  (at most {MAX_EXPANSION})"
             )));
         }
-        let conn = self.checkout(db_id)?;
-        let interrupt = conn.get_interrupt_handle();
-        let (tx, rx) = mpsc::sync_channel::<Finished>(1);
-        let statement = sql.to_string();
-        let max_rows = self.max_rows;
-        let running = Arc::clone(&self.running);
-        running.fetch_add(1, Ordering::SeqCst);
-        let spawned = std::thread::Builder::new()
-            .name("planbench-sql".into())
-            .stack_size(STACK_BYTES)
-            .spawn(move || {
-                let result = query(&conn, &statement, fetch, max_rows);
-                // The caller may have given up; the connection then closes here.
-                let _ = tx.send((conn, result));
-                running.fetch_sub(1, Ordering::SeqCst);
-            });
-        if let Err(e) = spawned {
+        let executor = self.checkout(db_id)?;
+        let (reply, result) = mpsc::sync_channel(1);
+        let job = Job {
+            sql: sql.to_string(),
+            fetch,
+            max_rows: self.max_rows,
+            reply,
+        };
+        self.running.fetch_add(1, Ordering::SeqCst);
+        if executor.jobs.send(job).is_err() {
             self.running.fetch_sub(1, Ordering::SeqCst);
-            return Err(ExecError::ResourceLimit(format!(
-                "out of memory: cannot start a statement thread: {e}"
-            )));
+            return Err(ExecError::Failed(
+                "the statement's executor thread is gone".into(),
+            ));
         }
         let timeout = ExecError::Timeout(self.timeout.as_secs_f64());
-        match rx.recv_timeout(self.timeout) {
-            Ok((conn, result)) => {
-                self.checkin(db_id, conn);
+        match result.recv_timeout(self.timeout) {
+            Ok(result) => {
+                self.checkin(db_id, executor);
                 result.map_err(QueryError::into_exec)
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {
-                interrupt.interrupt();
-                match rx.recv_timeout(GRACE) {
-                    Ok((conn, _)) => {
-                        self.checkin(db_id, conn);
-                        Err(timeout)
-                    }
-                    Err(_) => {
-                        tracing::warn!(
-                            "a statement on `{db_id}` ignored its interrupt for {GRACE:?}; \
-                             abandoned ({} statements running)",
-                            self.running()
-                        );
-                        Err(timeout)
-                    }
+                executor.interrupt.interrupt();
+                if result.recv_timeout(GRACE).is_ok() {
+                    self.checkin(db_id, executor);
+                } else {
+                    tracing::warn!(
+                        "a statement on `{db_id}` ignored its interrupt for {GRACE:?}; \
+                         abandoned ({} statements running)",
+                        self.running()
+                    );
                 }
+                Err(timeout)
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => Err(ExecError::Failed(
-                "the statement's thread ended without a result".into(),
+                "the statement's executor thread ended without a result".into(),
             )),
         }
     }
 
-    fn checkout(&self, db_id: &str) -> Result<Connection, ExecError> {
+    fn checkout(&self, db_id: &str) -> Result<Executor, ExecError> {
         let pooled = self
             .pool
             .lock()
@@ -196,16 +222,19 @@ impl Sandbox {
             .get_mut(db_id)
             .and_then(Vec::pop);
         match pooled {
-            Some(conn) => Ok(conn),
-            None => connection::open(&self.db_path(db_id)),
+            Some(executor) => Ok(executor),
+            None => {
+                let conn = connection::open(&self.db_path(db_id))?;
+                Executor::start(conn, Arc::clone(&self.running))
+            }
         }
     }
 
-    fn checkin(&self, db_id: &str, conn: Connection) {
+    fn checkin(&self, db_id: &str, executor: Executor) {
         let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
         let idle = pool.entry(db_id.to_string()).or_default();
         if idle.len() < POOL_PER_DB {
-            idle.push(conn);
+            idle.push(executor);
         }
     }
 }
