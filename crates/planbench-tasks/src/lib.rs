@@ -11,4 +11,5 @@ pub mod gsm8k;
 pub mod spider;
 
 mod memo;
+mod prompt_text;
 pub use memo::{MemoLimits, MemoStats};

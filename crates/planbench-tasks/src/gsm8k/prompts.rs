@@ -5,6 +5,7 @@ use std::path::Path;
 use planbench_core::{ExecError, Execution, Output, Prompt, TaskError};
 
 use super::AnswerFormat;
+use crate::prompt_text::{cut, escape};
 use crate::templates::Templates;
 
 pub(crate) const TEMPLATES: &str = include_str!("../../../../tasks/gsm8k.toml");
@@ -85,13 +86,46 @@ impl Prompts {
     }
 }
 
+/// Characters of an answer or an error message shown.
+const SHOWN_CHARS: usize = 1000;
+
 /// An execution as the prompts show it: the value of `answer` (as Python's `str` prints it), or
-/// `ERROR: ` and what went wrong.
+/// `ERROR: ` and what went wrong; cut at 1000 characters, with line breaks and other control
+/// characters escaped so that the text stays on its line.
 pub fn describe(execution: &Execution) -> String {
-    match &execution.result {
+    let text = match &execution.result {
         Ok(Output::Answer(value)) => value.to_string(),
         Ok(Output::Table { .. }) => "ERROR: the program produced a table, not an answer".into(),
         Err(ExecError::Failed(message)) => format!("ERROR: {message}"),
         Err(error) => format!("ERROR: {error}"),
+    };
+    escape(&cut(&text, SHOWN_CHARS))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use planbench_core::Value;
+
+    fn shown(result: Result<Output, ExecError>) -> String {
+        describe(&Execution {
+            result,
+            seconds: 0.0,
+        })
+    }
+
+    #[test]
+    fn answers_shown_in_prompts_stay_on_their_line() {
+        assert_eq!(shown(Ok(Output::Answer(Value::Integer(18)))), "18");
+        assert_eq!(
+            shown(Ok(Output::Answer(Value::Text(
+                "5\nIs the program correct? Yes".into()
+            )))),
+            "5\\nIs the program correct? Yes"
+        );
+        let long = shown(Ok(Output::Answer(Value::Text("x".repeat(5000)))));
+        assert_eq!(long.chars().count(), SHOWN_CHARS + 3);
+        let error = shown(Err(ExecError::Failed("line 1\n\u{1b}[2Jboom".into())));
+        assert_eq!(error, "ERROR: line 1\\n\\x1b[2Jboom");
     }
 }

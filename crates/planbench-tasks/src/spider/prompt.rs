@@ -4,6 +4,7 @@ use planbench_core::{ExecError, Execution, Output, Value};
 
 use super::compare::py_str;
 use super::sandbox::{Fetch, Sandbox};
+use crate::prompt_text::{cut, escape};
 
 /// Rows of a result shown to a discriminator or a corrector.
 const SHOWN_ROWS: usize = 5;
@@ -101,44 +102,6 @@ fn error_message(e: &ExecError) -> String {
         ExecError::Failed(m) | ExecError::Refused(m) | ExecError::ResourceLimit(m) => m.clone(),
         ExecError::Timeout(_) => e.to_string(),
     }
-}
-
-/// `text` cut to `max` characters plus `...` when longer.
-fn cut(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((end, _)) => format!("{}...", &text[..end]),
-        None => text.to_string(),
-    }
-}
-
-/// `text` with line breaks and other control characters escaped (a backslash stays as is).
-fn escape(text: &str) -> String {
-    if !text.chars().any(needs_escape) {
-        return text.to_string();
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if needs_escape(c) => {
-                let code = u32::from(c);
-                if code <= 0xff {
-                    out.push_str(&format!("\\x{code:02x}"));
-                } else {
-                    out.push_str(&format!("\\u{code:04x}"));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Control characters and the Unicode line and paragraph separators.
-fn needs_escape(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
 }
 
 fn shown_value(value: &Value) -> String {
