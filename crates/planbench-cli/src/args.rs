@@ -272,6 +272,12 @@ pub struct GeneratorFlags {
     /// HTTP: most requests in flight per replica.
     #[arg(long)]
     pub max_concurrency: Option<usize>,
+    /// HTTP: largest response body accepted, in MiB.
+    #[arg(long)]
+    pub max_response_mib: Option<usize>,
+    /// HTTP: send the API key over plain http to a host other than loopback.
+    #[arg(long)]
+    pub allow_insecure_key: bool,
 }
 
 impl GeneratorFlags {
@@ -314,6 +320,11 @@ impl GeneratorFlags {
                 }
                 set(&mut http.endpoint, self.endpoint);
                 set(&mut http.max_concurrency, self.max_concurrency);
+                set(
+                    &mut http.max_response_bytes,
+                    self.max_response_mib.map(|mib| mib << 20),
+                );
+                http.allow_insecure_key |= self.allow_insecure_key;
             }
         }
         Ok(())

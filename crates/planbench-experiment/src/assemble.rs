@@ -242,6 +242,8 @@ fn backend(spec: &GeneratorSpec) -> Result<Arc<dyn Generator>, ExperimentError> 
             config.api_key_env = http.api_key_env.clone();
             config.max_concurrency = http.max_concurrency;
             config.endpoint = http.endpoint;
+            config.max_response_bytes = http.max_response_bytes;
+            config.allow_insecure_key = http.allow_insecure_key;
             let generator =
                 HttpGenerator::new(config).map_err(|source| ExperimentError::Model {
                     model: http.model.clone(),

@@ -293,6 +293,10 @@ pub struct HttpSpec {
     pub api_key_env: Option<String>,
     /// Most requests in flight per replica.
     pub max_concurrency: usize,
+    /// Largest response body accepted, in bytes.
+    pub max_response_bytes: usize,
+    /// Send the API key over plain http to a non-loopback host.
+    pub allow_insecure_key: bool,
 }
 
 impl Default for HttpSpec {
@@ -304,6 +308,8 @@ impl Default for HttpSpec {
             endpoint: library.endpoint,
             api_key_env: None,
             max_concurrency: library.max_concurrency,
+            max_response_bytes: library.max_response_bytes,
+            allow_insecure_key: library.allow_insecure_key,
         }
     }
 }
@@ -414,6 +420,9 @@ impl RunSpec {
             }
             if h.max_concurrency == 0 {
                 return bad("generator.max_concurrency", "must be at least 1".into());
+            }
+            if h.max_response_bytes == 0 {
+                return bad("generator.max_response_bytes", "must be at least 1".into());
             }
         }
         Ok(())

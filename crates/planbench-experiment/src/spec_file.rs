@@ -83,7 +83,10 @@ mod tests {
         assert_eq!(partial.seed, 4);
         assert_eq!(partial.task, TaskSpec::Gsm8k(Gsm8kSpec::default()));
         assert_eq!(partial.sampling.n, 8);
-        assert_eq!(partial.sampling.max_tokens, RunSpec::default().sampling.max_tokens);
+        assert_eq!(
+            partial.sampling.max_tokens,
+            RunSpec::default().sampling.max_tokens
+        );
         assert_eq!(partial.planner.options.tree_max_expansions, 3);
     }
 
