@@ -136,3 +136,19 @@ fn memoized_results_equal_unmemoized_ones_on_dev() {
         );
     }
 }
+
+#[test]
+fn concurrent_requests_for_one_statement_share_its_execution() {
+    let task = task(SpiderMetric::TestSuite, MemoLimits::default());
+    let ex = example("concert_singer", "SELECT count(*) FROM singer");
+    let slow = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 1000000) \
+                SELECT count(*) FROM r;";
+    let results: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| s.spawn(|| format!("{:?}", task.execute(&ex, slow).result)))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(results.iter().all(|r| r == &results[0]), "{results:?}");
+    assert_eq!(task.sandbox_runs(), 1);
+}

@@ -168,3 +168,41 @@ fn uri_escape(path: &Path) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connections_carry_the_lowered_limits_and_the_heap_limit() {
+        let dir = std::env::temp_dir().join(format!("planbench-conn-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("t.sqlite");
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (a); INSERT INTO t VALUES (1);")
+            .unwrap();
+        let conn = open(&path).unwrap();
+        // SAFETY: querying limits (a negative new value) changes nothing.
+        let (length, pattern, columns, heap) = unsafe {
+            (
+                ffi::sqlite3_limit(conn.handle(), ffi::SQLITE_LIMIT_LENGTH, -1),
+                ffi::sqlite3_limit(conn.handle(), ffi::SQLITE_LIMIT_LIKE_PATTERN_LENGTH, -1),
+                ffi::sqlite3_limit(conn.handle(), ffi::SQLITE_LIMIT_COLUMN, -1),
+                ffi::sqlite3_hard_heap_limit64(-1),
+            )
+        };
+        assert_eq!(
+            (length, pattern, columns),
+            (MAX_VALUE_BYTES, MAX_PATTERN_BYTES, MAX_COLUMNS)
+        );
+        assert!(heap > 0 && heap <= HEAP_LIMIT_BYTES, "{heap}");
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1);
+        assert!(conn.execute_batch("DELETE FROM t").is_err());
+        drop(conn);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
