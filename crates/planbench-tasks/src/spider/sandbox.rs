@@ -99,6 +99,8 @@ pub(crate) struct Sandbox {
     pool: Mutex<HashMap<String, Vec<Executor>>>,
     /// Statements executing, abandoned ones included.
     running: Arc<AtomicUsize>,
+    /// How long an interrupted statement may take to stop ([`GRACE`]).
+    grace: Duration,
 }
 
 /// One statement for an executor.
@@ -149,6 +151,7 @@ impl Sandbox {
             max_rows,
             pool: Mutex::new(HashMap::new()),
             running: Arc::new(AtomicUsize::new(0)),
+            grace: GRACE,
         }
     }
 
@@ -197,12 +200,13 @@ impl Sandbox {
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 executor.interrupt.interrupt();
-                if result.recv_timeout(GRACE).is_ok() {
+                if result.recv_timeout(self.grace).is_ok() {
                     self.checkin(db_id, executor);
                 } else {
                     tracing::warn!(
-                        "a statement on `{db_id}` ignored its interrupt for {GRACE:?}; \
+                        "a statement on `{db_id}` ignored its interrupt for {:?}; \
                          abandoned ({} statements running)",
+                        self.grace,
                         self.running()
                     );
                 }
@@ -336,5 +340,49 @@ fn classify(e: rusqlite::Error) -> ExecError {
         Some(C::OutOfMemory | C::TooBig | C::DiskFull) => ExecError::ResourceLimit(message),
         Some(C::OperationInterrupted) => ExecError::Failed(format!("interrupted: {message}")),
         _ => ExecError::Failed(message),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    /// A statement inside one long SQLite call outlives its interrupt: the caller returns at
+    /// the limit plus the grace period anyway, the abandoned executor ends on its own soon
+    /// after, and the database keeps serving.
+    #[test]
+    fn a_statement_that_ignores_its_interrupt_is_abandoned() {
+        let dir = std::env::temp_dir().join(format!("planbench-sandbox-{}", std::process::id()));
+        let db = dir.join("d");
+        std::fs::create_dir_all(&db).unwrap();
+        Connection::open(db.join("d.sqlite"))
+            .unwrap()
+            .execute_batch("CREATE TABLE t (a); INSERT INTO t VALUES (1);")
+            .unwrap();
+        let mut sandbox = Sandbox::new(dir.clone(), Duration::from_millis(30), 1000);
+        sandbox.grace = Duration::from_millis(5);
+        // One instr call over values at the length limit: a few hundred milliseconds in one
+        // SQLite call, which no interrupt reaches.
+        let n = connection::MAX_VALUE_BYTES - 16;
+        let sql = format!(
+            "SELECT instr(printf('%.*c', {n}, 'q'), printf('%.*c', {}, 'q') || 'z')",
+            n / 2
+        );
+        let start = Instant::now();
+        let result = sandbox.run("d", &sql, Fetch::All);
+        let took = start.elapsed();
+        assert!(matches!(result, Err(ExecError::Timeout(_))), "{result:?}");
+        assert!(took < Duration::from_millis(200), "{took:?}");
+        assert_eq!(sandbox.running(), 1, "the call is still going");
+        let ok = sandbox.run("d", "SELECT a FROM t", Fetch::All).unwrap();
+        assert_eq!(ok.rows, vec![vec![Value::Integer(1)]]);
+        let wait = Instant::now();
+        while sandbox.running() > 0 && wait.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(sandbox.running(), 0);
+        drop(sandbox);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
