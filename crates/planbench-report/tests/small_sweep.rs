@@ -11,12 +11,23 @@ const EXAMPLES: usize = 10;
 
 /// A cell solving `solved` of the examples, with the same cost at every accuracy.
 fn cell(planner: &str, accuracy: f64, solved: usize, seconds: f64, calls: f64) -> Cell {
+    sized_cell(EXAMPLES, planner, accuracy, solved, seconds, calls)
+}
+
+fn sized_cell(
+    examples: usize,
+    planner: &str,
+    accuracy: f64,
+    solved: usize,
+    seconds: f64,
+    calls: f64,
+) -> Cell {
     Cell {
         planner: planner.into(),
         accuracy: Some(accuracy),
         label: format!("{planner}@{accuracy:.1}"),
         measured_accuracy: Some(accuracy),
-        outcomes: (0..EXAMPLES)
+        outcomes: (0..examples)
             .map(|i| ExampleOutcome {
                 example_id: format!("gsm8k-{i}"),
                 correct: i < solved,
@@ -58,6 +69,36 @@ fn small_sweep_plots_are_written() {
     let files = write_report(&dir, "GSM8K small sweep", &analysis).unwrap();
     assert!(files.warnings.is_empty(), "{:?}", files.warnings);
     assert_eq!(files.plots.len(), 6);
+    // Wide intervals and few points: error bars, not bands; rerank and tree coincide at 0.5
+    // and 0.7, so the planners are dodged.
+    let svg = std::fs::read_to_string(dir.join("accuracy_vs_discriminator.svg")).unwrap();
+    assert!(svg.contains("vertical bar:") && !svg.contains("shaded band:"));
+    assert!(svg.contains("slightly apart"));
+}
+
+#[test]
+fn a_large_sweep_keeps_its_bands() {
+    // 600 examples and six accuracies: intervals of about ±4 points, bands stay readable.
+    let (_keep, dir) = out_dir();
+    let dir = dir.join("large");
+    let mut cells = Vec::new();
+    for (i, accuracy) in [0.5, 0.6, 0.7, 0.8, 0.9, 1.0].into_iter().enumerate() {
+        let base = 150 + 40 * i;
+        cells.push(sized_cell(600, "rerank", accuracy, base, 2.0, 6.0));
+        cells.push(sized_cell(
+            600,
+            "tree",
+            accuracy,
+            base + 15 * i,
+            9.0 + i as f64,
+            21.0,
+        ));
+        cells.push(sized_cell(600, "vote", accuracy, 260, 2.5, 6.0));
+    }
+    let analysis = analyse_sweep(&cells, &AnalysisOptions::default()).unwrap();
+    write_report(&dir, "GSM8K large sweep", &analysis).unwrap();
+    let svg = std::fs::read_to_string(dir.join("accuracy_vs_discriminator.svg")).unwrap();
+    assert!(svg.contains("shaded band:") && !svg.contains("vertical bar:"));
 }
 
 #[test]

@@ -4,14 +4,17 @@ use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
+use super::style::{self, SeriesStyle};
 use super::{colored_font, font, DrawResult};
 
 /// The symbol drawn before a legend text.
 pub(crate) enum Marker {
-    Line(RGBColor),
+    /// A series: a short line in its dash pattern with its marker shape in the middle.
+    Series(SeriesStyle),
+    /// A series drawn as markers only (no line).
+    Point(SeriesStyle),
     Dashed(RGBColor),
     Band(RGBColor),
-    Dot(RGBColor),
     Ring(RGBColor),
     Box,
     Whisker,
@@ -35,7 +38,7 @@ impl Entry {
     }
 }
 
-const MARKER_WIDTH: i32 = 26;
+const MARKER_WIDTH: i32 = 40;
 const LINE_HEIGHT: i32 = 19;
 
 /// Draws `entries` top-down in `area`, wrapping texts to its width.
@@ -103,7 +106,17 @@ where
     let mid = x + MARKER_WIDTH / 2;
     let row = [(x, y), (x + MARKER_WIDTH, y)];
     match marker {
-        Marker::Line(color) => area.draw(&PathElement::new(row, color.stroke_width(3)))?,
+        Marker::Series(series) => {
+            let thin = SeriesStyle {
+                width: series.width.min(3),
+                ..*series
+            };
+            style::draw_line(area, &row, &thin, 1.0)?;
+            style::draw_marker(area, (mid, y), series.shape, series.color, 5.0)?;
+        }
+        Marker::Point(series) => {
+            style::draw_marker(area, (mid, y), series.shape, series.color, 5.0)?
+        }
         Marker::Dashed(color) => {
             area.draw(&DashedPathElement::new(row, 6, 4, color.stroke_width(2)))?
         }
@@ -111,7 +124,6 @@ where
             [(x, y - 7), (x + MARKER_WIDTH, y + 7)],
             color.mix(0.2).filled(),
         ))?,
-        Marker::Dot(color) => area.draw(&Circle::new((mid, y), 5, color.filled()))?,
         Marker::Ring(color) => area.draw(&Circle::new((mid, y), 4, color.stroke_width(1)))?,
         Marker::Box => {
             let corners = [(x + 3, y - 7), (x + MARKER_WIDTH - 3, y + 7)];

@@ -17,13 +17,16 @@ use crate::report::ReportError;
 
 mod axis;
 mod cost;
+mod layout;
 mod legend;
+mod style;
 mod sweep;
 
 pub(crate) use cost::{AccuracyVsCost, CostDistribution};
 pub(crate) use sweep::AccuracyVsDiscriminator;
 
 use axis::{linear_ticks, Axis, Scale};
+use style::SeriesStyle;
 
 /// Environment variable naming a TrueType font file for plot text.
 pub const FONT_ENV: &str = "PLANBENCH_FONT";
@@ -118,27 +121,15 @@ where
     Ok(())
 }
 
-/// Tableau 10, the matplotlib default cycle.
-const PALETTE: [RGBColor; 10] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(127, 127, 127),
-    RGBColor(188, 189, 34),
-    RGBColor(23, 190, 207),
-];
-
-/// The cells drawn in one colour: one planner in a sweep, one run otherwise.
+/// The cells drawn in one style: one planner in a sweep, one run otherwise.
 pub(crate) struct Series<'a> {
     /// Planner (sweep) or run label.
     pub key: String,
     /// Legend text.
     pub name: String,
     pub color: RGBColor,
+    /// Colour, marker and dash pattern (`style.color == color`).
+    pub style: SeriesStyle,
     /// Cells in analysis order (ascending accuracy within a planner).
     pub cells: Vec<&'a CellSummary>,
 }
@@ -160,10 +151,12 @@ pub(crate) fn series(analysis: &SweepAnalysis) -> Vec<Series<'_>> {
                 } else if !analysis.is_sweep && cell.label != cell.planner {
                     name = format!("{} ({})", cell.label, cell.planner);
                 }
+                let style = SeriesStyle::nth(out.len());
                 out.push(Series {
                     key: key.clone(),
                     name,
-                    color: PALETTE[out.len() % PALETTE.len()],
+                    color: style.color,
+                    style,
                     cells: vec![cell],
                 });
             }
@@ -238,6 +231,50 @@ where
         .bold_line_style(BLACK.mix(0.12))
         .draw()?;
     Ok(chart)
+}
+
+/// A chart's plotting area in pixel coordinates, and the mapping of data points into them.
+struct Pixels<'c, 'a, DB: DrawingBackend> {
+    chart: &'c Chart<'a, DB>,
+    base: (i32, i32),
+    area: Area<DB>,
+}
+
+impl<'c, 'a, DB: DrawingBackend> Pixels<'c, 'a, DB> {
+    fn of(chart: &'c Chart<'a, DB>) -> Self {
+        let plotting = chart.plotting_area();
+        Pixels {
+            chart,
+            base: plotting.get_base_pixel(),
+            area: plotting.strip_coord_spec(),
+        }
+    }
+
+    /// Pixel of data point `point` within `area`.
+    fn at(&self, point: (f64, f64)) -> (i32, i32) {
+        let (x, y) = self.chart.backend_coord(&point);
+        (x - self.base.0, y - self.base.1)
+    }
+}
+
+/// Draws a vertical error bar with caps from pixel `top` down to `bottom` at pixel column `x`,
+/// `width` pixels wide.
+fn draw_error_bar<DB: DrawingBackend>(
+    area: &Area<DB>,
+    x: i32,
+    (top, bottom): (i32, i32),
+    color: RGBColor,
+    width: u32,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let stroke = color.mix(0.8).stroke_width(width);
+    area.draw(&PathElement::new(vec![(x, top), (x, bottom)], stroke))?;
+    for y in [top, bottom] {
+        area.draw(&PathElement::new(vec![(x - 4, y), (x + 4, y)], stroke))?;
+    }
+    Ok(())
 }
 
 fn percent(fraction: f64) -> f64 {
