@@ -110,7 +110,7 @@ mod tests {
     fn the_quick_study_preset_parses() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../studies/quick.toml");
         let study: StudySpec = read(&path).unwrap();
-        assert_eq!(study.cells().len(), 2 * 4 * 6);
+        assert_eq!(study.cells().len(), 2 * 4 * 4);
         assert!(study.cells().iter().all(|c| c.spec.validate().is_ok()));
     }
 }
