@@ -88,32 +88,16 @@ impl Loader {
                     timeout: Duration::from_secs_f64(s.exec_timeout),
                     ..spider::SpiderConfig::default()
                 };
-                let task =
-                    spider::SpiderTask::load(config).map_err(|source| ExperimentError::Task {
-                        task: "spider",
-                        source,
-                    })?;
-                let examples = Arc::new(task.examples().to_vec());
-                LoadedTask {
-                    task: Arc::new(task),
-                    examples,
-                }
+                let task = spider::SpiderTask::load(config);
+                loaded(spec, task, spider::SpiderTask::examples)?
             }
             TaskSpec::Gsm8k(g) => {
                 let mut config = gsm8k::Gsm8kConfig::new(data_dir);
                 config.split = g.split;
                 config.format = g.format;
                 config.timeout = Duration::from_secs_f64(g.exec_timeout);
-                let task =
-                    gsm8k::Gsm8kTask::load(config).map_err(|source| ExperimentError::Task {
-                        task: "gsm8k",
-                        source,
-                    })?;
-                let examples = Arc::new(task.examples().to_vec());
-                LoadedTask {
-                    task: Arc::new(task),
-                    examples,
-                }
+                let task = gsm8k::Gsm8kTask::load(config);
+                loaded(spec, task, gsm8k::Gsm8kTask::examples)?
             }
         };
         lock(&self.tasks).insert(key, loaded.clone());
@@ -201,6 +185,23 @@ impl Loader {
             planner: Arc::from(build_planner(spec.planner.kind, &spec.planner.options)),
         })
     }
+}
+
+/// A freshly loaded task with its examples, or the error naming the task.
+fn loaded<T: Task + 'static>(
+    spec: &TaskSpec,
+    task: Result<T, planbench_core::TaskError>,
+    examples: fn(&T) -> &[Example],
+) -> Result<LoadedTask, ExperimentError> {
+    let task = task.map_err(|source| ExperimentError::Task {
+        task: spec.kind().as_str(),
+        source,
+    })?;
+    let examples = Arc::new(examples(&task).to_vec());
+    Ok(LoadedTask {
+        task: Arc::new(task),
+        examples,
+    })
 }
 
 /// The generator spec of a judge model: the generator's backend with another model.

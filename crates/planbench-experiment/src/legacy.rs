@@ -19,14 +19,24 @@ pub fn spec_from_config(run_id: &str, config: &Value) -> Result<RunSpec, Experim
     let parse = |key: &str| -> Result<Option<String>, ExperimentError> {
         Ok(field(key).and_then(|v| v.as_str().map(str::to_string)))
     };
+    // The old record's string `key`, parsed into `T` when present.
+    fn known<T: std::str::FromStr>(
+        value: Option<String>,
+        missing: impl Fn(&str) -> ExperimentError,
+        what: &str,
+    ) -> Result<Option<T>, ExperimentError> {
+        value
+            .map(|v| v.parse().map_err(|_| missing(what)))
+            .transpose()
+    }
     let task = match parse("task")?.as_deref() {
         Some("spider") => {
             let mut s = SpiderSpec::default();
-            if let Some(split) = parse("split")? {
-                s.split = split.parse().map_err(|_| missing("a known split"))?;
+            if let Some(split) = known(parse("split")?, missing, "a known split")? {
+                s.split = split;
             }
-            if let Some(metric) = parse("metric")? {
-                s.metric = metric.parse().map_err(|_| missing("a known metric"))?;
+            if let Some(metric) = known(parse("metric")?, missing, "a known metric")? {
+                s.metric = metric;
             }
             if let Some(t) = field("exec_timeout").and_then(|v| v.as_f64()) {
                 s.exec_timeout = t;
@@ -38,11 +48,11 @@ pub fn spec_from_config(run_id: &str, config: &Value) -> Result<RunSpec, Experim
         }
         Some("gsm8k") => {
             let mut g = Gsm8kSpec::default();
-            if let Some(split) = parse("split")? {
-                g.split = split.parse().map_err(|_| missing("a known split"))?;
+            if let Some(split) = known(parse("split")?, missing, "a known split")? {
+                g.split = split;
             }
-            if let Some(format) = parse("format")? {
-                g.format = format.parse().map_err(|_| missing("a known format"))?;
+            if let Some(format) = known(parse("format")?, missing, "a known format")? {
+                g.format = format;
             }
             if let Some(t) = field("exec_timeout").and_then(|v| v.as_f64()) {
                 g.exec_timeout = t;

@@ -3,9 +3,7 @@
 //! discriminator evaluated on it.
 
 use indicatif::ProgressBar;
-use planbench_planners::{
-    intrinsic_metrics, sample_candidates, IntrinsicMetrics, PlanContext, PoolExample,
-};
+use planbench_planners::{intrinsic_metrics, sample_candidates, IntrinsicMetrics, PoolExample};
 use serde::Serialize;
 use serde_json::json;
 
@@ -96,14 +94,7 @@ impl Engine {
             .enumerate()
             .filter(|(_, e)| !stored.iter().any(|s| s.example_id == e.id))
             .collect();
-        let context = PlanContext {
-            task: run.assembled.task.clone(),
-            generator: run.assembled.generator.clone(),
-            discriminator: run.assembled.discriminator.clone(),
-            sampling: run.spec.sampling,
-            budget: run.spec.budget,
-            seed: run.spec.seed,
-        };
+        let context = run.context();
         if !missing.is_empty() {
             tracing::info!(
                 pool = pool_id,

@@ -45,6 +45,20 @@ pub struct ResolvedRun {
     pub run_id: String,
 }
 
+impl ResolvedRun {
+    /// What the planner is given for every example.
+    pub fn context(&self) -> PlanContext {
+        PlanContext {
+            task: self.assembled.task.clone(),
+            generator: self.assembled.generator.clone(),
+            discriminator: self.assembled.discriminator.clone(),
+            sampling: self.spec.sampling,
+            budget: self.spec.budget,
+            seed: self.spec.seed,
+        }
+    }
+}
+
 /// Runs experiments: owns the loader (tasks, models, response cache) and the results store.
 pub struct Engine {
     loader: Loader,
@@ -134,14 +148,7 @@ impl Engine {
         let total = in_shard.len() as u64;
         let progress = progress_bar(options.progress, total, total - pending.len() as u64);
         progress.set_message(run.run_id.clone());
-        let context = PlanContext {
-            task: run.assembled.task.clone(),
-            generator: run.assembled.generator.clone(),
-            discriminator: run.assembled.discriminator.clone(),
-            sampling: run.spec.sampling,
-            budget: run.spec.budget,
-            seed: run.spec.seed,
-        };
+        let context = run.context();
         let planner = run.assembled.planner.clone();
         let mut results = futures::stream::iter(pending)
             .map(|(position, example)| {
