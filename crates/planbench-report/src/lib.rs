@@ -3,9 +3,13 @@
 //! The input is plain data: one [`Cell`] per stored run, holding the per-example
 //! [`ExampleOutcome`]s. A discriminator-accuracy sweep has one cell per (planner, nominal
 //! accuracy); a single run or a comparison of runs has cells without a nominal accuracy.
-//! [`analyse_sweep`] computes bootstrap confidence intervals, paired tests against the baseline
-//! planner (re-ranking) and the accuracy threshold of every other planner; [`write_report`] turns
-//! the analysis into `report.md`, CSV tables, `analysis.json` and PNG/SVG plots.
+//! [`analyse_sweep`] computes bootstrap confidence intervals, paired exact McNemar tests against
+//! the baseline planner (re-ranking; two-sided or one-sided, [`Alternative`]), Holm-adjusted
+//! p-values within each planner's comparisons across the swept accuracies ([`Correction`]
+//! chooses which p decides), the number of examples each comparison would need for 80% power
+//! ([`mcnemar_examples_needed`]) and the accuracy threshold of every other planner, saying when
+//! a missing threshold is for lack of examples; [`write_report`] turns the analysis into
+//! `report.md`, CSV tables, `analysis.json` and PNG/SVG plots.
 
 mod analysis;
 mod decision;

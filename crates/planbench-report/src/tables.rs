@@ -284,7 +284,8 @@ fn comparison_table(analysis: &SweepAnalysis) -> Table {
              {sides} exact McNemar test on them, uncorrected, and Holm p the same p-value \
              Holm-adjusted within the planner's comparisons at all discriminator accuracies. \
              Significant = planner better ({test}). Examples needed = paired examples the test \
-             would need for {power:.0}% power at alpha = {alpha} if the discordant rates stayed \
+             would need for {power:.0}% power at alpha = {alpha} (uncorrected) if the discordant \
+             rates stayed \
              as observed (normal approximation, Connor 1987; never = no number decides: no \
              difference{behind}).",
             base = o.baseline,

@@ -213,3 +213,23 @@ fn holm_correction_can_decide_significance() {
     let report = std::fs::read_to_string(&files.markdown).unwrap();
     assert!(report.contains("after the Holm correction"), "{report}");
 }
+
+#[test]
+fn a_comparison_of_runs_draws_points_apart() {
+    // Outside a sweep: greedy and rerank cost the same and solve the same share.
+    let (_keep, dir) = out_dir();
+    let dir = dir.join("runs");
+    let mut cells = vec![
+        sized_cell(30, "greedy", 0.0, 12, 1.0, 1.0),
+        sized_cell(30, "rerank", 0.0, 12, 1.0, 1.0),
+        sized_cell(30, "tree", 0.0, 18, 8.0, 20.0),
+    ];
+    for c in &mut cells {
+        c.accuracy = None;
+        c.measured_accuracy = None;
+        c.label = format!("run-{}", c.planner);
+    }
+    let analysis = analyse_sweep(&cells, &AnalysisOptions::default()).unwrap();
+    let files = write_report(&dir, "Three runs", &analysis).unwrap();
+    assert_eq!(files.plots.len(), 4);
+}

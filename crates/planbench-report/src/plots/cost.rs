@@ -122,7 +122,7 @@ impl Figure for AccuracyVsCost<'_> {
 }
 
 /// Sideways distance in pixels between dodged series.
-const DODGE_PIXELS: f64 = 8.0;
+const DODGE_PIXELS: f64 = 11.0;
 
 /// One drawn point of the cost plot, in pixels of the plotting area.
 struct PixelPoint {

@@ -13,6 +13,8 @@ pub(crate) enum Marker {
     Series(SeriesStyle),
     /// A series drawn as markers only (no line).
     Point(SeriesStyle),
+    /// Two markers side by side with arrows apart: series dodged sideways.
+    Dodge,
     Dashed(RGBColor),
     Band(RGBColor),
     Ring(RGBColor),
@@ -113,6 +115,14 @@ where
             };
             style::draw_line(area, &row, &thin, 1.0)?;
             style::draw_marker(area, (mid, y), series.shape, series.color, 5.0)?;
+        }
+        Marker::Dodge => {
+            let gray = RGBColor(90, 90, 90);
+            style::draw_marker(area, (mid - 8, y), style::Shape::Circle, gray, 4.5)?;
+            style::draw_marker(area, (mid + 8, y), style::Shape::Square, gray, 4.5)?;
+            for (from, to) in [(mid - 2, x), (mid + 2, x + MARKER_WIDTH)] {
+                area.draw(&PathElement::new([(from, y + 9), (to, y + 9)], gray))?;
+            }
         }
         Marker::Point(series) => {
             style::draw_marker(area, (mid, y), series.shape, series.color, 5.0)?

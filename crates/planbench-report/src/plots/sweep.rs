@@ -141,7 +141,7 @@ impl Figure for AccuracyVsDiscriminator<'_> {
         });
         if dodged {
             entries.push(Entry::new(
-                Marker::Sample("↔".into()),
+                Marker::Dodge,
                 "planners are drawn slightly apart sideways at each discriminator accuracy, so \
                  that none hides another",
             ));
