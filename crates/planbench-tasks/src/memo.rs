@@ -22,14 +22,32 @@ pub(crate) trait MemoValue {
     }
 }
 
+/// What a memo key says about itself.
+pub(crate) trait MemoKey {
+    /// Approximate heap bytes the key holds (counted with its value).
+    fn weight(&self) -> usize;
+}
+
+impl MemoKey for String {
+    fn weight(&self) -> usize {
+        self.len()
+    }
+}
+
+impl<A: MemoKey, B: MemoKey, C> MemoKey for (A, B, C) {
+    fn weight(&self) -> usize {
+        self.0.weight() + self.1.weight()
+    }
+}
+
 /// How much a memo may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MemoLimits {
     /// Most entries kept.
     pub max_entries: usize,
-    /// Most bytes (as estimated by the values) kept in total.
+    /// Most bytes (as estimated by the keys and values) kept in total.
     pub max_bytes: usize,
-    /// Values heavier than this are not kept.
+    /// Entries (key and value) heavier than this are not kept.
     pub max_entry_bytes: usize,
 }
 
@@ -81,7 +99,7 @@ pub(crate) struct Memo<K, V> {
     inner: Mutex<Inner<K, V>>,
 }
 
-impl<K: Hash + Eq, V: MemoValue> Memo<K, V> {
+impl<K: Hash + Eq + MemoKey, V: MemoValue> Memo<K, V> {
     /// An empty memo.
     pub fn new(limits: MemoLimits) -> Self {
         Self {
@@ -155,7 +173,7 @@ impl<K: Hash + Eq, V: MemoValue> Memo<K, V> {
 
     /// Accounts for a freshly computed value: keeps it (evicting old entries) or forgets it.
     fn settle(&self, key: &Arc<K>, cell: &Cell<V>, value: &V) {
-        let weight = value.weight();
+        let weight = key.weight() + value.weight();
         let mut inner = self.lock();
         let ours = inner
             .slots
@@ -234,6 +252,12 @@ mod tests {
     #[derive(Debug, PartialEq)]
     struct Blob(usize, bool);
 
+    impl MemoKey for u32 {
+        fn weight(&self) -> usize {
+            0
+        }
+    }
+
     impl MemoValue for Blob {
         fn weight(&self) -> usize {
             self.0
@@ -274,7 +298,7 @@ mod tests {
         assert_eq!(runs.load(Ordering::SeqCst), 3);
         let stats = memo.stats();
         assert_eq!((stats.requests, stats.executions), (6, 3));
-        assert_eq!((stats.entries, stats.bytes), (2, 20));
+        assert_eq!((stats.entries, stats.bytes), (2, 22)); // values and one-byte keys
     }
 
     #[test]

@@ -119,6 +119,10 @@ fn corpus() -> Vec<(&'static str, String)> {
                 (0..30_000).map(|i| i.to_string()).collect::<Vec<_>>().join(",")
             ),
         ),
+        (
+            "huge-statement-text",
+            format!("SELECT '{}'", "x".repeat(20 << 20)),
+        ),
         // Recursion, joins and sorts.
         (
             "recursive-forever",

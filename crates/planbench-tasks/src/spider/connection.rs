@@ -26,7 +26,7 @@ use rusqlite::{Connection, OpenFlags};
 /// about half a second.
 pub(crate) const MAX_VALUE_BYTES: i32 = 256 << 10;
 /// Longest SQL text accepted (`SQLITE_LIMIT_SQL_LENGTH`).
-const MAX_SQL_BYTES: i32 = 100_000;
+pub(crate) const MAX_SQL_BYTES: i32 = 100_000;
 /// Longest `LIKE` or `GLOB` pattern (`SQLITE_LIMIT_LIKE_PATTERN_LENGTH`; Spider's longest is
 /// 36 bytes).
 const MAX_PATTERN_BYTES: i32 = 256;

@@ -170,6 +170,13 @@ impl Sandbox {
     /// Runs one read-only statement on `db_id`, returning within the time limit plus
     /// [`GRACE`].
     pub fn run(&self, db_id: &str, sql: &str, fetch: Fetch) -> Result<Table, ExecError> {
+        if sql.len() > connection::MAX_SQL_BYTES as usize {
+            return Err(ExecError::ResourceLimit(format!(
+                "statement too long: {} bytes (at most {})",
+                sql.len(),
+                connection::MAX_SQL_BYTES
+            )));
+        }
         let copies = expansion::expansion(sql);
         if copies > MAX_EXPANSION {
             return Err(ExecError::ResourceLimit(format!(
