@@ -2,15 +2,19 @@
 //!
 //! A [`Planner`] turns one benchmark example into a program by asking a generator for candidates
 //! and a discriminator for their scores: greedy decoding, re-ranking, iterative correction, the
-//! paper's MC-ToT tree search and UCT Monte-Carlo tree search. Every planner goes through one
+//! paper's MC-ToT tree search, UCT Monte-Carlo tree search, and majority voting over executed
+//! answers (plain or weighted by scores). Every planner goes through one
 //! per-example session that renders prompts, extracts programs, accounts cost and
 //! enforces the [`Budget`].
 //!
 //! Discriminators: [`LlmDiscriminator`] asks a model "Yes"/"No"; [`OracleDiscriminator`] knows
 //! the truth and is right with a chosen probability. [`intrinsic_metrics`] measures any
-//! discriminator on a labelled pool of candidates.
+//! discriminator on a labelled pool of candidates; [`pass_at_k`] estimates coverage from the
+//! samples that re-ranking and voting traces record ([`Trace::samples`]).
 
+mod answers;
 mod context;
+mod coverage;
 pub mod discriminators;
 mod error;
 mod metrics;
@@ -26,6 +30,7 @@ pub mod trace;
 mod testkit;
 
 pub use context::{Budget, PlanContext, PlanOutcome, SamplingDefaults};
+pub use coverage::pass_at_k;
 pub use discriminators::{LlmDiscriminator, LlmVariant, OracleDiscriminator};
 pub use error::PlanError;
 pub use metrics::{

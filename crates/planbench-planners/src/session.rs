@@ -9,7 +9,7 @@ use planbench_core::{Cost, Example, Execution, GenerateRequest, Prompt, Sampling
 use crate::context::{PlanContext, PlanOutcome};
 use crate::error::PlanError;
 use crate::seed;
-use crate::steps::distinct_programs;
+use crate::steps::{sampled, Sampled};
 use crate::trace::{BudgetStop, Ending, Stop, Trace};
 
 /// Why a session operation did not run: a budget limit (planners then return their best program
@@ -108,6 +108,22 @@ impl<'a> Session<'a> {
         partial: &str,
         draw: Draw,
     ) -> Result<Vec<String>, Interrupt> {
+        Ok(self.sample_indexed(prompt, partial, draw).await?.programs)
+    }
+
+    /// Samples whole programs for the example: the distinct ones and which one each sample
+    /// gave (for planners that count samples, not programs).
+    pub async fn sample_every(&mut self, draw: Draw) -> Result<Sampled, Interrupt> {
+        let prompt = self.generation_prompt.clone();
+        self.sample_indexed(prompt, "", draw).await
+    }
+
+    async fn sample_indexed(
+        &mut self,
+        prompt: Prompt,
+        partial: &str,
+        draw: Draw,
+    ) -> Result<Sampled, Interrupt> {
         self.check_budget(true)?;
         let task = &self.ctx.task;
         let answer_prefix = format!("{}{partial}", task.response_prefix());
@@ -126,7 +142,7 @@ impl<'a> Session<'a> {
         self.requests += 1;
         let generation = self.ctx.generator.generate(&request).await?;
         self.cost.add_generation(&generation.usage);
-        Ok(distinct_programs(
+        Ok(sampled(
             task.as_ref(),
             &answer_prefix,
             &generation.completions,

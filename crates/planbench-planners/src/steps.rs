@@ -2,28 +2,38 @@
 
 use planbench_core::Task;
 
-/// The distinct non-empty programs of `completions`, in sample order.
+/// The programs of one generation request: the distinct ones, and which of them each
+/// completion gave.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Sampled {
+    /// The distinct non-empty programs, in sample order.
+    pub programs: Vec<String>,
+    /// For each completion, the index of its program in `programs` (`None`: empty).
+    pub samples: Vec<Option<usize>>,
+}
+
+/// The programs of `completions`: the distinct non-empty ones in sample order, and for each
+/// completion which of them it gave.
 ///
 /// Each completion continues `answer_prefix` (the task's response prefix and any partial
 /// program), so the program is extracted from the prefix and the completion together. Programs
 /// are deduplicated by [`Task::normalize`]; the first spelling is kept.
-pub(crate) fn distinct_programs(
-    task: &dyn Task,
-    answer_prefix: &str,
-    completions: &[String],
-) -> Vec<String> {
-    let mut seen = std::collections::HashSet::new();
-    let mut programs = Vec::new();
+pub(crate) fn sampled(task: &dyn Task, answer_prefix: &str, completions: &[String]) -> Sampled {
+    let mut seen = std::collections::HashMap::new();
+    let mut out = Sampled::default();
     for completion in completions {
         let program = task.extract_program(&format!("{answer_prefix}{completion}"));
         if program.trim().is_empty() {
+            out.samples.push(None);
             continue;
         }
-        if seen.insert(task.normalize(&program)) {
-            programs.push(program);
-        }
+        let index = *seen.entry(task.normalize(&program)).or_insert_with(|| {
+            out.programs.push(program);
+            out.programs.len() - 1
+        });
+        out.samples.push(Some(index));
     }
-    programs
+    out
 }
 
 /// `partial` extended by the first new step of `program`: the shortest prefix of `program` made
@@ -78,12 +88,16 @@ mod tests {
             "3\n=".into(),
         ];
         assert_eq!(
-            distinct_programs(&task, "```\n", &completions),
+            sampled(&task, "```\n", &completions).programs,
             vec!["1\n2\n=".to_string(), "3\n=".to_string()]
+        );
+        assert_eq!(
+            sampled(&task, "```\n", &completions).samples,
+            [Some(0), Some(0), None, Some(1)]
         );
         // The partial program in the prefix is part of every program.
         assert_eq!(
-            distinct_programs(&task, "```\n4\n", &["5\n=".to_string()]),
+            sampled(&task, "```\n4\n", &["5\n=".to_string()]).programs,
             vec!["4\n5\n=".to_string()]
         );
     }

@@ -139,6 +139,129 @@ impl Task for SumTask {
     }
 }
 
+/// A toy task whose programs spell their own output: lines of comma-separated literals and a
+/// final `=` (`None`, integers, floats, `'quoted'` or bare text). With `tables` every line is a
+/// row of a result table (a Spider stand-in); otherwise the last line is the `answer` value (a
+/// GSM8K stand-in; no line: `None`). A line `fail` is an execution error. Prompts, extraction
+/// and steps are [`SumTask`]'s.
+#[derive(Debug, Default)]
+pub(crate) struct LiteralTask {
+    pub tables: bool,
+}
+
+impl LiteralTask {
+    fn literal(text: &str) -> Value {
+        let text = text.trim();
+        if text == "None" {
+            Value::Null
+        } else if let Ok(i) = text.parse::<i64>() {
+            Value::Integer(i)
+        } else if let Ok(r) = text.parse::<f64>() {
+            Value::Real(r)
+        } else {
+            let unquoted = text.strip_prefix('\'').and_then(|t| t.strip_suffix('\''));
+            Value::Text(unquoted.unwrap_or(text).to_string())
+        }
+    }
+
+    fn output(&self, program: &str) -> Result<Output, ExecError> {
+        let lines: Vec<&str> = program
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty() && *line != "=")
+            .collect();
+        if lines.contains(&"fail") {
+            return Err(ExecError::Failed("fail".into()));
+        }
+        if !self.tables {
+            return Ok(Output::Answer(
+                lines.last().map_or(Value::Null, |line| Self::literal(line)),
+            ));
+        }
+        let rows: Vec<Vec<Value>> = lines
+            .iter()
+            .map(|line| line.split(',').map(Self::literal).collect())
+            .collect();
+        let width = rows.first().map_or(0, Vec::len);
+        Ok(Output::Table {
+            columns: (0..width).map(|i| format!("c{i}")).collect(),
+            rows,
+        })
+    }
+}
+
+impl Task for LiteralTask {
+    fn name(&self) -> &str {
+        if self.tables {
+            "literal-tables"
+        } else {
+            "literal-answers"
+        }
+    }
+
+    fn generation_prompt(&self, example: &Example) -> Result<Prompt, TaskError> {
+        SumTask.generation_prompt(example)
+    }
+
+    fn correction_prompt(
+        &self,
+        example: &Example,
+        program: &str,
+        execution: &Execution,
+    ) -> Result<Prompt, TaskError> {
+        SumTask.correction_prompt(example, program, execution)
+    }
+
+    fn discrimination_prompt(
+        &self,
+        example: &Example,
+        program: &str,
+        execution: Option<&Execution>,
+    ) -> Result<Prompt, TaskError> {
+        SumTask.discrimination_prompt(example, program, execution)
+    }
+
+    fn response_prefix(&self) -> String {
+        SumTask.response_prefix()
+    }
+
+    fn stop_sequences(&self) -> Vec<String> {
+        SumTask.stop_sequences()
+    }
+
+    fn extract_program(&self, completion: &str) -> String {
+        SumTask.extract_program(completion)
+    }
+
+    fn normalize(&self, program: &str) -> String {
+        SumTask.normalize(program)
+    }
+
+    fn split_steps(&self, program: &str) -> Vec<String> {
+        SumTask.split_steps(program)
+    }
+
+    fn is_complete(&self, program: &str) -> bool {
+        SumTask.is_complete(program)
+    }
+
+    fn execute(&self, _example: &Example, program: &str) -> Execution {
+        Execution {
+            result: self.output(program),
+            seconds: 0.001,
+        }
+    }
+
+    /// Correct when the program is the gold text (whitespace aside).
+    fn is_correct(&self, example: &Example, program: &str) -> bool {
+        self.normalize(program) == self.normalize(&example.gold)
+    }
+
+    fn oracle_score(&self, example: &Example, program: &str, _rule: OracleRule) -> f64 {
+        f64::from(u8::from(self.is_correct(example, program)))
+    }
+}
+
 type Script = dyn Fn(&GenerateRequest) -> Vec<String> + Send + Sync;
 
 /// A generator whose completions come from a script of the request; answer probabilities are
@@ -287,8 +410,17 @@ pub(crate) fn context(
     generator: &Arc<ScriptedGenerator>,
     discriminator: &Arc<ScriptedDiscriminator>,
 ) -> PlanContext {
+    context_with(Arc::new(SumTask), generator, discriminator)
+}
+
+/// [`context`] for another task.
+pub(crate) fn context_with(
+    task: Arc<dyn Task>,
+    generator: &Arc<ScriptedGenerator>,
+    discriminator: &Arc<ScriptedDiscriminator>,
+) -> PlanContext {
     PlanContext {
-        task: Arc::new(SumTask),
+        task,
         generator: generator.clone(),
         discriminator: discriminator.clone(),
         sampling: SamplingDefaults::default(),
@@ -311,13 +443,20 @@ pub(crate) fn trace_fixture(name: &str) -> serde_json::Value {
 }
 
 /// Asserts that `trace` is the fixture `name`: its JSON equals the fixture's, and the fixture
-/// parses back to it. With `PLANBENCH_BLESS_TRACES=1` it writes the fixture instead.
+/// parses back to it. With `PLANBENCH_BLESS_TRACES=1` it writes the fixture and its render
+/// (`tests/fixtures/renders`) instead.
 pub(crate) fn assert_trace_fixture(name: &str, trace: &Trace) {
     if std::env::var_os("PLANBENCH_BLESS_TRACES").is_some_and(|v| v == "1") {
         let path = std::path::Path::new(TRACE_FIXTURES).join(format!("{name}.json"));
         std::fs::create_dir_all(TRACE_FIXTURES).unwrap();
         let text = serde_json::to_string_pretty(&trace.to_value()).unwrap();
         std::fs::write(&path, text + "\n").unwrap();
+        let renders = std::path::Path::new(TRACE_FIXTURES).join("../renders");
+        std::fs::write(
+            renders.join(format!("{name}.txt")),
+            crate::trace::render_trace(trace),
+        )
+        .unwrap();
         return;
     }
     let expected = trace_fixture(name);

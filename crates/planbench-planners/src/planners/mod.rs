@@ -5,6 +5,7 @@ mod greedy;
 mod mcts;
 mod rerank;
 mod tree;
+mod vote;
 
 use async_trait::async_trait;
 use planbench_core::Example;
@@ -20,6 +21,7 @@ pub use greedy::Greedy;
 pub use mcts::Mcts;
 pub use rerank::Rerank;
 pub use tree::MonteCarloTreeOfThought;
+pub use vote::{Vote, WeightedVote};
 
 /// Plans one example: asks the generator and the discriminator, returns a program.
 #[async_trait]
@@ -35,7 +37,7 @@ pub trait Planner: Send + Sync {
 }
 
 /// The planners. String forms (CLI, configuration, serde, trace tags): `greedy`, `rerank`,
-/// `correct`, `tree`, `mcts`.
+/// `correct`, `tree`, `mcts`, `vote`, `weighted-vote`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PlannerKind {
     /// Greedy decoding ([`Greedy`]).
@@ -48,6 +50,10 @@ pub enum PlannerKind {
     Tree,
     /// UCT Monte-Carlo tree search ([`Mcts`]).
     Mcts,
+    /// Majority voting over executed answers, self-consistency ([`Vote`]).
+    Vote,
+    /// Voting weighted by discriminator scores ([`WeightedVote`]).
+    WeightedVote,
 }
 
 named_enum!(PlannerKind, "planner", {
@@ -56,6 +62,8 @@ named_enum!(PlannerKind, "planner", {
     Correct => "correct",
     Tree => "tree",
     Mcts => "mcts",
+    Vote => "vote",
+    WeightedVote => "weighted-vote",
 });
 
 /// Which complete program MCTS returns. String forms: `best-mean`, `most-visits`.
@@ -126,6 +134,8 @@ pub fn build_planner(kind: PlannerKind, options: &PlannerOptions) -> Box<dyn Pla
             exploration: options.mcts_exploration,
             final_choice: options.mcts_final,
         }),
+        PlannerKind::Vote => Box::new(Vote),
+        PlannerKind::WeightedVote => Box::new(WeightedVote),
     }
 }
 
@@ -167,7 +177,7 @@ mod tests {
         }
         assert_eq!(
             "beam".parse::<PlannerKind>().unwrap_err(),
-            "unknown planner `beam` (expected greedy, rerank, correct, tree or mcts)"
+            "unknown planner `beam` (expected greedy, rerank, correct, tree, mcts, vote or weighted-vote)"
         );
         for choice in MctsFinal::ALL {
             assert_eq!(choice.as_str().parse(), Ok(choice));

@@ -8,6 +8,7 @@ use super::{first_best, Planner, PlannerKind};
 use crate::context::{PlanContext, PlanOutcome};
 use crate::error::PlanError;
 use crate::session::{Budgeted, Session};
+use crate::steps::Sampled;
 use crate::trace::{Candidate, RerankTrace, Stop, Trace};
 
 /// Returns the best-scored of the run's n samples (ties: the first sampled).
@@ -28,11 +29,11 @@ impl Planner for Rerank {
         let mut session = Session::new(ctx, example)?;
         let draw = session.default_draw();
         let mut budget = None;
-        let programs = match session.sample("", draw).await.budgeted()? {
-            Ok(programs) => programs,
+        let Sampled { programs, samples } = match session.sample_every(draw).await.budgeted()? {
+            Ok(sampled) => sampled,
             Err(stop) => {
                 budget = Some(stop);
-                Vec::new()
+                Sampled::default()
             }
         };
         let scores = if budget.is_none() {
@@ -62,6 +63,7 @@ impl Planner for Rerank {
             Trace::Rerank(RerankTrace {
                 candidates,
                 chosen,
+                samples,
                 ending,
             })
         }))
@@ -114,7 +116,8 @@ mod tests {
         assert_eq!(request.params.max_tokens, 300);
         assert_eq!(request.params.stop, vec!["```".to_string()]);
         assert_eq!(request.assistant_prefix, "```\n");
-        assert_trace_fixture("rerank_done", &outcome.trace);
+        assert_eq!(trace.samples, [Some(0), Some(1), Some(0), Some(2), None]);
+        assert_trace_fixture("rerank_sampled_done", &outcome.trace);
     }
 
     #[tokio::test]
@@ -130,7 +133,7 @@ mod tests {
         assert_eq!(outcome.program, "2\n4\n=");
         assert_eq!(outcome.trace.stop(), Stop::Budget(BudgetStop::LlmCalls));
         assert!(discriminator.batches.lock().unwrap().is_empty());
-        assert_trace_fixture("rerank_budget_llm_calls", &outcome.trace);
+        assert_trace_fixture("rerank_sampled_budget_llm_calls", &outcome.trace);
 
         ctx.budget = Budget {
             max_llm_calls: None,

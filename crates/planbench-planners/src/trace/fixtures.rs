@@ -1,6 +1,9 @@
 //! Stored traces stay readable: the fixtures are JSON traces written by the planners before
 //! traces were typed (`tests/fixtures/traces`, one or more per planner and stop reason), and
 //! `tests/fixtures/renders` holds what `render_trace` made of each before traces were typed.
+//! Fixtures of what came later (voting, re-ranking's sample record: `vote_*`,
+//! `weighted_vote_*`, `rerank_sampled_*`) are written by the planners' tests with
+//! `PLANBENCH_BLESS_TRACES=1`, render included.
 
 use serde_json::json;
 
@@ -107,6 +110,28 @@ fn scored_candidates_cover_every_planner() {
         typed("mcts_iterations").scored_candidates(),
         [("4\n2\n=", 0.9)]
     );
+}
+
+#[test]
+fn samples_are_recorded_for_coverage() {
+    // Re-ranking traces written before samples were recorded have none.
+    assert!(typed("rerank_done").samples().is_empty());
+    assert_eq!(
+        typed("rerank_sampled_done").samples(),
+        [
+            Some("2\n4\n="),
+            Some("3\n3\n="),
+            Some("2\n4\n="),
+            Some("1\n="),
+            None
+        ]
+    );
+    let vote = typed("vote_done");
+    assert_eq!(vote.samples().len(), 7);
+    assert_eq!(vote.samples()[4], Some("7\n="));
+    assert!(vote.scored_candidates().is_empty());
+    assert_eq!(typed("weighted_vote_done").scored_candidates().len(), 4);
+    assert!(typed("greedy_done").samples().is_empty());
 }
 
 #[test]

@@ -10,8 +10,8 @@ mod wire;
 mod fixtures;
 
 pub use model::{
-    Candidate, CorrectTrace, Ending, GreedyTrace, MctsTrace, Node, RerankTrace, Round, Scored,
-    Trace, TreeTrace,
+    Candidate, Cluster, CorrectTrace, Ending, GreedyTrace, MctsTrace, Node, RerankTrace, Round,
+    Scored, Trace, TreeTrace, VoteTrace,
 };
 pub use render::{render_trace, render_trace_value};
 pub use stop::{BudgetStop, Stop};

@@ -23,6 +23,11 @@ pub enum Trace {
     Tree(TreeTrace),
     /// UCT Monte-Carlo tree search.
     Mcts(MctsTrace),
+    /// Majority voting over executed answers (self-consistency).
+    Vote(VoteTrace),
+    /// Voting weighted by discriminator scores.
+    #[serde(rename = "weighted-vote")]
+    WeightedVote(VoteTrace),
 }
 
 /// How a planner run ended; every trace has one.
@@ -78,9 +83,59 @@ pub struct RerankTrace {
     /// The index of the returned candidate.
     #[serde(default)]
     pub chosen: Option<usize>,
+    /// Every sample in sample order as the index of its program in `candidates` (`None`: the
+    /// completion held no program), so that coverage (pass@k) can count duplicates. Empty in
+    /// traces written before it was recorded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub samples: Vec<Option<usize>>,
     /// How the run ended (stop, program, example seed).
     #[serde(flatten)]
     pub ending: Ending,
+}
+
+/// Voting: the samples, their answer clusters and the winning cluster. Plain voting never
+/// calls the discriminator, so its scores are absent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VoteTrace {
+    /// The distinct samples in sample order; weighted voting scores those that vote.
+    #[serde(default)]
+    pub candidates: Vec<Candidate>,
+    /// Every sample in sample order as the index of its program in `candidates` (`None`: the
+    /// completion held no program).
+    #[serde(default)]
+    pub samples: Vec<Option<usize>>,
+    /// The answer clusters of the candidates that executed, in order of their first member.
+    /// Candidates in no cluster did not vote (no output, no answer, or not executed before a
+    /// budget stop).
+    #[serde(default)]
+    pub clusters: Vec<Cluster>,
+    /// The index of the winning cluster (none when no candidate voted).
+    #[serde(default)]
+    pub chosen_cluster: Option<usize>,
+    /// The index of the returned candidate: the winning cluster's first member, or the first
+    /// candidate when none voted.
+    #[serde(default)]
+    pub chosen: Option<usize>,
+    /// How the run ended (stop, program, example seed).
+    #[serde(flatten)]
+    pub ending: Ending,
+}
+
+/// The candidates that gave one answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cluster {
+    /// The answer, briefly (a GSM8K value, or a table's size and first row).
+    #[serde(default)]
+    pub answer: String,
+    /// The indices of its candidates, in sample order.
+    #[serde(default)]
+    pub members: Vec<usize>,
+    /// Its samples (a program sampled twice votes twice).
+    #[serde(default)]
+    pub votes: usize,
+    /// Weighted voting: the sum of its samples' scores; absent when nothing was scored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
 }
 
 /// Iterative correction: one entry per scored round.
@@ -206,6 +261,8 @@ impl Trace {
             Trace::Correct(_) => PlannerKind::Correct,
             Trace::Tree(_) => PlannerKind::Tree,
             Trace::Mcts(_) => PlannerKind::Mcts,
+            Trace::Vote(_) => PlannerKind::Vote,
+            Trace::WeightedVote(_) => PlannerKind::WeightedVote,
         }
     }
 
@@ -217,6 +274,7 @@ impl Trace {
             Trace::Correct(t) => &t.ending,
             Trace::Tree(t) => &t.ending,
             Trace::Mcts(t) => &t.ending,
+            Trace::Vote(t) | Trace::WeightedVote(t) => &t.ending,
         }
     }
 
@@ -249,15 +307,31 @@ impl Trace {
         self.nodes().iter().find(|node| node.id == id)
     }
 
+    /// Every sample of re-ranking and voting in sample order, as its program (`None`: the
+    /// completion held no program), duplicates included: the n samples that coverage
+    /// ([`crate::pass_at_k`]) counts. Empty for other planners and for re-ranking traces written
+    /// before samples were recorded.
+    pub fn samples(&self) -> Vec<Option<&str>> {
+        let (candidates, samples) = match self {
+            Trace::Rerank(t) => (&t.candidates, &t.samples),
+            Trace::Vote(t) | Trace::WeightedVote(t) => (&t.candidates, &t.samples),
+            _ => return Vec::new(),
+        };
+        samples
+            .iter()
+            .map(|index| index.and_then(|i| candidates.get(i).map(|c| c.program.as_str())))
+            .collect()
+    }
+
     /// Every finished program the trace records a discriminator score for, in trace order:
-    /// re-ranking's scored candidates, every candidate of every correction round, and the tree
-    /// nodes of [`Node::scored_program`]. Greedy scores nothing. A program may repeat (e.g. a
+    /// re-ranking's and weighted voting's scored candidates, every candidate of every correction round, and the tree
+    /// nodes of [`Node::scored_program`]. Greedy and plain voting score nothing. A program may repeat (e.g. a
     /// correction that reproduces an earlier candidate).
     pub fn scored_candidates(&self) -> Vec<(&str, f64)> {
         match self {
-            Trace::Greedy(_) => Vec::new(),
-            Trace::Rerank(t) => t
-                .candidates
+            Trace::Greedy(_) | Trace::Vote(_) => Vec::new(),
+            Trace::Rerank(RerankTrace { candidates, .. })
+            | Trace::WeightedVote(VoteTrace { candidates, .. }) => candidates
                 .iter()
                 .filter_map(|c| Some((c.program.as_str(), c.score?)))
                 .collect(),

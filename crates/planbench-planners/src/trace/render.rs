@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::model::{Candidate, Node, Round, Trace};
+use super::model::{Candidate, Node, Round, Trace, VoteTrace};
 use super::stop::Stop;
 
 /// Renders a planner trace as text: candidates with scores, correction rounds, or a search
@@ -17,10 +17,14 @@ pub fn render_trace(trace: &Trace) -> String {
                 let _ = writeln!(out, "  {} {}", score_text(None), one_line(program));
             }
         }
-        Trace::Rerank(t) => render_candidates(&mut out, &t.candidates, t.chosen),
+        Trace::Rerank(t) => {
+            render_candidates(&mut out, &t.candidates, t.chosen);
+            render_samples(&mut out, &t.samples);
+        }
         Trace::Correct(t) => render_rounds(&mut out, &t.rounds),
         Trace::Tree(t) => render_tree(&mut out, &t.nodes, t.returned),
         Trace::Mcts(t) => render_tree(&mut out, &t.nodes, Some(t.returned)),
+        Trace::Vote(t) | Trace::WeightedVote(t) => render_votes(&mut out, t),
     }
     let _ = writeln!(out, "program: {}", one_line(trace.program()));
     out
@@ -56,6 +60,67 @@ fn render_candidates(out: &mut String, candidates: &[Candidate], chosen: Option<
             one_line(&candidate.program)
         );
     }
+}
+
+/// Which candidate each sample gave (`-`: none), when the trace records it.
+fn render_samples(out: &mut String, samples: &[Option<usize>]) {
+    if samples.is_empty() {
+        return;
+    }
+    let indices: Vec<String> = samples
+        .iter()
+        .map(|s| s.map_or_else(|| "-".to_string(), |i| i.to_string()))
+        .collect();
+    let _ = writeln!(out, "samples: {}", indices.join(" "));
+}
+
+/// The clusters with their votes (and score sums), each with its members; then the candidates
+/// that did not vote.
+fn render_votes(out: &mut String, trace: &VoteTrace) {
+    let mut voted = vec![false; trace.candidates.len()];
+    for (k, cluster) in trace.clusters.iter().enumerate() {
+        let mark = if trace.chosen_cluster == Some(k) {
+            "*"
+        } else {
+            " "
+        };
+        let score = cluster
+            .score
+            .map(|s| format!(", score {s:.3}"))
+            .unwrap_or_default();
+        let votes = if cluster.votes == 1 { "vote" } else { "votes" };
+        let _ = writeln!(
+            out,
+            "{mark} answer {}: {} {votes}{score}",
+            one_line(&cluster.answer),
+            cluster.votes
+        );
+        for &member in &cluster.members {
+            if let Some(candidate) = trace.candidates.get(member) {
+                voted[member] = true;
+                render_member(out, candidate, trace.chosen == Some(member));
+            }
+        }
+    }
+    if voted.iter().any(|v| !v) {
+        let _ = writeln!(out, "  no vote:");
+        for (i, candidate) in trace.candidates.iter().enumerate() {
+            if !voted[i] {
+                render_member(out, candidate, trace.chosen == Some(i));
+            }
+        }
+    }
+    render_samples(out, &trace.samples);
+}
+
+fn render_member(out: &mut String, candidate: &Candidate, chosen: bool) {
+    let mark = if chosen { "*" } else { " " };
+    let _ = writeln!(
+        out,
+        "  {mark} {} {}",
+        score_text(candidate.score),
+        one_line(&candidate.program)
+    );
 }
 
 fn render_rounds(out: &mut String, rounds: &[Round]) {
@@ -212,6 +277,31 @@ mod tests {
         assert_eq!(
             render_trace(&greedy),
             "planner: greedy\nstop: done\n    -   a\nprogram: a\n"
+        );
+    }
+
+    #[test]
+    fn votes_render_by_cluster() {
+        let vote = typed(json!({
+            "planner": "weighted-vote", "stop": "done", "program": "b",
+            "candidates": [{ "program": "a", "score": 0.25 }, { "program": "b", "score": 0.5 },
+                           { "program": "c" }],
+            "samples": [0, 1, 1, null, 2],
+            "clusters": [{ "answer": "1", "members": [0], "votes": 1, "score": 0.25 },
+                         { "answer": "2", "members": [1], "votes": 2, "score": 1.0 }],
+            "chosen_cluster": 1, "chosen": 1,
+        }));
+        assert_eq!(
+            render_trace(&vote),
+            "planner: weighted-vote\nstop: done\n\
+             \x20 answer 1: 1 vote, score 0.250\n\
+             \x20   0.250 a\n\
+             * answer 2: 2 votes, score 1.000\n\
+             \x20 * 0.500 b\n\
+             \x20 no vote:\n\
+             \x20     -   c\n\
+             samples: 0 1 1 - 2\n\
+             program: b\n"
         );
     }
 
