@@ -265,6 +265,8 @@ where
     DB::ErrorType: 'static,
 {
     let style = colored_font(LABEL_SIZE, BLACK);
+    let (width, height) = area.dim_in_pixel();
+    let (width, height) = (width as i32, height as i32);
     let mut labels = Vec::new();
     let mut boxes = Vec::new();
     for (s, ps) in all_series.iter().zip(points) {
@@ -272,8 +274,15 @@ where
             if let Some(text) = &p.label {
                 let (w, h) = area.estimate_text_size(text, &style)?;
                 let (w, h) = (w as i32, h as i32);
+                // Right of the point, or left of it where the right would leave the panel.
+                let right = p.centre.0 + 9;
+                let x = if right + w > width {
+                    p.centre.0 - 9 - w
+                } else {
+                    right
+                };
                 boxes.push(Rect {
-                    x: p.centre.0 + 9,
+                    x,
                     y: p.centre.1 - h / 2,
                     w,
                     h,
@@ -292,12 +301,16 @@ where
             h: 14,
         })
         .collect();
-    let height = area.dim_in_pixel().1 as i32;
     let shifts = nudge_labels(&boxes, &markers, (0, height), 2, 60);
     for (((color, centre, text), b), dy) in labels.into_iter().zip(&boxes).zip(shifts) {
         let top = b.y + dy;
         if dy.abs() > 6 {
-            let leader = vec![(centre.0 + 6, centre.1), (b.x - 1, top + b.h / 2)];
+            let (from, to) = if b.x > centre.0 {
+                (centre.0 + 6, b.x - 1)
+            } else {
+                (centre.0 - 6, b.x + b.w + 1)
+            };
+            let leader = vec![(from, centre.1), (to, top + b.h / 2)];
             area.draw(&PathElement::new(leader, color.mix(0.6).stroke_width(1)))?;
         }
         area.draw(&Text::new(
