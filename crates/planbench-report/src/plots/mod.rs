@@ -17,12 +17,14 @@ use crate::report::ReportError;
 
 mod axis;
 mod cost;
+mod distribution;
 mod layout;
 mod legend;
 mod style;
 mod sweep;
 
-pub(crate) use cost::{AccuracyVsCost, CostDistribution};
+pub(crate) use cost::AccuracyVsCost;
+pub(crate) use distribution::CostDistribution;
 pub(crate) use sweep::AccuracyVsDiscriminator;
 
 use axis::{linear_ticks, Axis, Scale};
