@@ -35,7 +35,7 @@ pub use discriminators::{LlmDiscriminator, LlmVariant, OracleDiscriminator};
 pub use error::PlanError;
 pub use metrics::{
     intrinsic_metrics, intrinsic_metrics_at, IntrinsicMetrics, MetricsError, PoolExample,
-    DEFAULT_THRESHOLD,
+    CALIBRATION_BINS, DEFAULT_THRESHOLD,
 };
 pub use planners::{build_planner, MctsFinal, Planner, PlannerKind, PlannerOptions};
 pub use pool::sample_candidates;

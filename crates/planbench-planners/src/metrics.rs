@@ -1,9 +1,14 @@
 //! Intrinsic evaluation of a discriminator on a labelled pool of candidates (the paper's
 //! `intrin_eval`).
 
+mod calibration;
+mod roc;
+
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+
+pub use calibration::CALIBRATION_BINS;
 
 /// The classification threshold of [`intrinsic_metrics`]: a score above it means "correct".
 pub const DEFAULT_THRESHOLD: f64 = 0.5;
@@ -39,6 +44,20 @@ pub struct IntrinsicMetrics {
     pub hit_at_1: Option<f64>,
     /// Mean over examples of 1 / rank of the first correct candidate (0 when none is).
     pub mrr: Option<f64>,
+    /// Area under the ROC curve over all candidates pooled: the chance that a correct
+    /// candidate scores above an incorrect one, ties counted half; `None` unless both occur.
+    #[serde(default)]
+    pub auroc: Option<f64>,
+    /// Expected calibration error over all candidates, with [`CALIBRATION_BINS`] equal-width
+    /// score bins; `None` without candidates.
+    #[serde(default)]
+    pub ece: Option<f64>,
+    /// Share of correct candidates scored above `threshold`; `None` without correct ones.
+    #[serde(default)]
+    pub true_positive_rate: Option<f64>,
+    /// Share of incorrect candidates scored above `threshold`; `None` without incorrect ones.
+    #[serde(default)]
+    pub false_positive_rate: Option<f64>,
 }
 
 /// Why the pool and the scores do not fit together.
@@ -115,6 +134,12 @@ pub fn intrinsic_metrics_at(
             reciprocal_ranks += 1.0 / (rank + 1) as f64;
         }
     }
+    let pooled: Vec<(f64, bool)> = pool
+        .iter()
+        .zip(scores)
+        .flat_map(|(example, scores)| scores.iter().copied().zip(example.labels.iter().copied()))
+        .collect();
+    let (true_positive_rate, false_positive_rate) = roc::rates_above(&pooled, threshold);
     let share = |count: f64, total: usize| (total > 0).then(|| count / total as f64);
     let (positive_f1, negative_f1) = (confusion.positive_f1(), confusion.negative_f1());
     Ok(IntrinsicMetrics {
@@ -129,6 +154,10 @@ pub fn intrinsic_metrics_at(
         macro_f1: (positive_f1 + negative_f1) / 2.0,
         hit_at_1: share(hits as f64, pool.len()),
         mrr: share(reciprocal_ranks, pool.len()),
+        auroc: roc::auroc(&pooled),
+        ece: calibration::expected_calibration_error(&pooled, CALIBRATION_BINS),
+        true_positive_rate,
+        false_positive_rate,
     })
 }
 
@@ -238,6 +267,14 @@ mod tests {
         // Ranks of the first correct candidate: a 1 (tie, first wins), b 2 (tie), c none.
         assert_eq!(m.hit_at_1, Some(1.0 / 3.0));
         assert_eq!(m.mrr, Some((1.0 + 0.5) / 3.0));
+        // Pooled: correct 0.9 and 0.7 against incorrect 0.6, 0.9, 0.7, 0.2, 0.4.
+        // 0.9 beats four and ties one (4.5); 0.7 beats three, ties one (3.5): 8 / 10.
+        assert_eq!(m.auroc, Some(0.8));
+        assert_eq!(m.true_positive_rate, Some(1.0));
+        assert_eq!(m.false_positive_rate, Some(3.0 / 5.0));
+        // Bins: 0.9 |1 - 1.8|, 0.6 |0 - 0.6|, 0.7 |1 - 1.4|, 0.2 |0 - 0.2|, 0.4 |0 - 0.4|.
+        let ece = m.ece.unwrap();
+        assert!((ece - 2.4 / 7.0).abs() < 1e-12, "{ece}");
     }
 
     #[test]
@@ -251,6 +288,19 @@ mod tests {
         assert_eq!(first.pairwise_accuracy, Some(0.0));
         let coin = first.pairwise_accuracy_random_ties.unwrap();
         assert!((coin - 0.5).abs() < 0.1, "{coin}");
+    }
+
+    #[test]
+    fn metrics_stored_before_the_new_fields_still_load() {
+        let m = intrinsic_metrics(&[example("a", &[true, false])], &[vec![0.9, 0.1]], 0).unwrap();
+        let mut stored = serde_json::to_value(&m).unwrap();
+        let object = stored.as_object_mut().unwrap();
+        for key in ["auroc", "ece", "true_positive_rate", "false_positive_rate"] {
+            object.remove(key);
+        }
+        let old: IntrinsicMetrics = serde_json::from_value(stored).unwrap();
+        assert_eq!((old.auroc, old.macro_f1), (None, m.macro_f1));
+        assert_eq!(m.auroc, Some(1.0));
     }
 
     #[test]
@@ -270,5 +320,10 @@ mod tests {
         ));
         let empty = intrinsic_metrics(&[], &[], 0).unwrap();
         assert_eq!((empty.pairwise_accuracy, empty.hit_at_1), (None, None));
+        assert_eq!((empty.auroc, empty.ece), (None, None));
+        assert_eq!(
+            (empty.true_positive_rate, empty.false_positive_rate),
+            (None, None)
+        );
     }
 }
