@@ -8,7 +8,10 @@
 //!
 //! Row order never matters here: whether it does for the metric depends on the gold query
 //! (`ORDER BY`), which a planner must not look at. The task crate's own comparison is not
-//! exposed through the `Task` trait, so this module implements the same rule itself.
+//! exposed through the `Task` trait, so this module implements the same rule itself. It
+//! compares what the programs return as written: the metric's rewriting of queries before it
+//! runs them (test-suite-sql-eval drops `DISTINCT`) is not applied, so `SELECT DISTINCT a` and
+//! `SELECT a` are different answers here when their rows differ.
 
 mod key;
 mod table;

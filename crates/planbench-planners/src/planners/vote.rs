@@ -16,7 +16,7 @@ use crate::trace::{BudgetStop, Candidate, Cluster, Stop, Trace, VoteTrace};
 
 /// Self-consistency: the run's n samples (one request of the default draw) are executed and
 /// grouped by answer (GSM8K: the `answer` value under Python's `==`; Spider: the result table
-/// as a multiset of rows up to column order; see [`crate::answers`]). Every sample votes for its
+/// as a multiset of rows up to column order, in any row order). Every sample votes for its
 /// cluster, so a program sampled twice votes twice; samples without a program, that fail to
 /// execute or that assign no answer do not vote. The cluster with the most votes wins (ties:
 /// the one whose first member was sampled first) and its first member is returned; with no
