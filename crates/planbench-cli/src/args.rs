@@ -339,7 +339,8 @@ pub struct SpecFlags {
     pub spec: Option<PathBuf>,
     #[command(flatten)]
     pub task: TaskFlags,
-    /// Planner: greedy, rerank, correct, tree (MC-ToT) or mcts (UCT).
+    /// Planner: greedy, rerank, vote (self-consistency), weighted-vote, correct, tree (MC-ToT) or
+    /// mcts (UCT).
     #[arg(long)]
     pub planner: Option<PlannerKind>,
     #[command(flatten)]

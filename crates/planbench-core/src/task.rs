@@ -203,6 +203,13 @@ pub trait Task: Send + Sync {
     /// The official correctness of a program.
     fn is_correct(&self, example: &Example, program: &str) -> bool;
 
+    /// Whether `example` can be judged now: its gold program runs and its sandbox answers. An
+    /// error is a failure of the infrastructure, not of any candidate: the runner leaves the
+    /// example unrecorded, says so, and the next run retries it.
+    fn check_judgeable(&self, _example: &Example) -> Result<(), String> {
+        Ok(())
+    }
+
     /// The true score of a program in [0, 1] under `rule`.
     fn oracle_score(&self, example: &Example, program: &str, rule: OracleRule) -> f64;
 }

@@ -162,13 +162,26 @@ impl Engine {
             })
             .buffer_unordered(run.spec.concurrency.max(1));
         let (mut finished, mut correct) = (0usize, 0usize);
+        let mut unjudged: Vec<(String, String)> = Vec::new();
         while let Some(result) = results.next().await {
-            let recorded = result.and_then(|record| {
-                self.store.record_example(&run.run_id, &record)?;
-                Ok(record)
+            let recorded = result.and_then(|planned| match planned {
+                Planned::Finished(record) => {
+                    self.store.record_example(&run.run_id, &record)?;
+                    Ok(Some(record))
+                }
+                Planned::Unjudgeable { example_id, reason } => {
+                    tracing::warn!(run = %run.run_id, example = %example_id, %reason,
+                        "infrastructure failure: the example is not recorded; the next run retries it");
+                    unjudged.push((example_id, reason));
+                    Ok(None)
+                }
             });
             let record = match recorded {
-                Ok(record) => record,
+                Ok(Some(record)) => record,
+                Ok(None) => {
+                    progress.inc(1);
+                    continue;
+                }
                 Err(e) => {
                     progress.abandon();
                     let reason = e.to_string();
@@ -189,11 +202,22 @@ impl Engine {
             progress.inc(1);
         }
         progress.finish();
-        self.store.end_run(&run.run_id, RunStatus::Finished, None)?;
-        Ok(Summary::new(
-            &run.run_id,
-            &self.store.examples(&run.run_id)?,
-        ))
+        match unjudged.first() {
+            None => self.store.end_run(&run.run_id, RunStatus::Finished, None)?,
+            Some((example_id, reason)) => {
+                let failure = format!(
+                    "{} examples could not be judged (infrastructure, not the candidates; the \
+                     next run retries them), first {example_id}: {reason}",
+                    unjudged.len()
+                );
+                tracing::warn!(run = %run.run_id, "{failure}");
+                self.store
+                    .end_run(&run.run_id, RunStatus::Failed, Some(&failure))?;
+            }
+        }
+        let mut summary = Summary::new(&run.run_id, &self.store.examples(&run.run_id)?);
+        summary.unjudged = unjudged.len();
+        Ok(summary)
     }
 
     /// Runs several resolved runs one after another (a study's cells).
@@ -226,14 +250,42 @@ fn progress_bar(visible: bool, total: u64, done: u64) -> ProgressBar {
     bar
 }
 
-/// Plans one example and judges its prediction.
+/// What became of one example.
+enum Planned {
+    Finished(ExampleRecord),
+    /// Its gold or its sandbox failed before or after planning: nothing is recorded.
+    Unjudgeable {
+        example_id: String,
+        reason: String,
+    },
+}
+
+/// Whether `example` can be judged now (checked on a blocking thread).
+async fn judgeable(context: &PlanContext, example: &Example) -> Result<(), ExperimentError> {
+    let (task, ex) = (context.task.clone(), example.clone());
+    tokio::task::spawn_blocking(move || task.check_judgeable(&ex))
+        .await
+        .map_err(|_| ExperimentError::Judge(example.id.clone()))?
+        .map_err(ExperimentError::Report)
+}
+
+/// Plans one example and judges its prediction, unless the example cannot be judged.
 async fn plan_one(
     planner: Arc<dyn Planner>,
     context: PlanContext,
     position: usize,
     example: Example,
     run_id: &str,
-) -> Result<ExampleRecord, ExperimentError> {
+) -> Result<Planned, ExperimentError> {
+    let unjudgeable = |e: ExperimentError, example: &Example| {
+        Ok(Planned::Unjudgeable {
+            example_id: example.id.clone(),
+            reason: e.to_string(),
+        })
+    };
+    if let Err(e) = judgeable(&context, &example).await {
+        return unjudgeable(e, &example);
+    }
     let started = Instant::now();
     let outcome =
         planner
@@ -254,7 +306,11 @@ async fn plan_one(
     })
     .await
     .map_err(|_| ExperimentError::Judge(id))?;
-    Ok(ExampleRecord {
+    // A gold or sandbox that broke during the example makes its verdict meaningless.
+    if let Err(e) = judgeable(&context, &example).await {
+        return unjudgeable(e, &example);
+    }
+    Ok(Planned::Finished(ExampleRecord {
         example_id: example.id,
         position,
         prediction: outcome.program,
@@ -262,5 +318,5 @@ async fn plan_one(
         seconds,
         cost: outcome.cost,
         trace: serde_json::to_value(&outcome.trace).expect("traces serialize"),
-    })
+    }))
 }

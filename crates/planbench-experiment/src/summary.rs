@@ -18,6 +18,9 @@ pub struct Summary {
     pub generation_seconds_per_example: f64,
     pub discrimination_seconds_per_example: f64,
     pub execution_seconds_per_example: f64,
+    /// Examples left unrecorded by this run because their gold or sandbox failed
+    /// (infrastructure); the next run retries them.
+    pub unjudged: usize,
 }
 
 impl Summary {
@@ -48,13 +51,22 @@ impl Summary {
             generation_seconds_per_example: per(&|r| r.cost.generation_seconds),
             discrimination_seconds_per_example: per(&|r| r.cost.discrimination_seconds),
             execution_seconds_per_example: per(&|r| r.cost.execution_seconds),
+            unjudged: 0,
         }
     }
 
     /// One line: run, accuracy, examples and cost per example.
     pub fn line(&self) -> String {
+        let unjudged = if self.unjudged > 0 {
+            format!(
+                "; {} examples not judged (infrastructure), rerun to retry",
+                self.unjudged
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "{}: {:.1}% ({}/{}), {:.2} s, {:.1} LLM calls, {:.0} tokens per example",
+            "{}: {:.1}% ({}/{}), {:.2} s, {:.1} LLM calls, {:.0} tokens per example{unjudged}",
             self.run_id,
             100.0 * self.accuracy,
             self.correct,
@@ -65,9 +77,9 @@ impl Summary {
         )
     }
 
-    /// A Markdown table of the summary.
+    /// A Markdown table of the summary (and a line on unjudged examples, if any).
     pub fn table(&self) -> String {
-        format!(
+        let mut table = format!(
             "| run | accuracy | examples | s/example | LLM calls/example | prompt tok/example | completion tok/example |\n\
              |---|---:|---:|---:|---:|---:|---:|\n\
              | {} | {:.1}% ({}/{}) | {} | {:.2} | {:.1} | {:.0} | {:.0} |\n",
@@ -80,7 +92,15 @@ impl Summary {
             self.llm_calls_per_example,
             self.prompt_tokens_per_example,
             self.completion_tokens_per_example,
-        )
+        );
+        if self.unjudged > 0 {
+            table.push_str(&format!(
+                "\n{} examples could not be judged (their gold or sandbox failed): they are not \
+                 recorded; run the same command again to retry them.\n",
+                self.unjudged
+            ));
+        }
+        table
     }
 }
 

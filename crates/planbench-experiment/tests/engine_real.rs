@@ -8,12 +8,13 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use planbench_core::{
-    AnswerProbs, AnswerProbsRequest, GenError, GenerateRequest, Generation, Generator,
+    AnswerProbs, AnswerProbsRequest, Example, Execution, GenError, GenerateRequest, Generation,
+    Generator, OracleRule, Prompt, Task, TaskError,
 };
 use planbench_experiment::store::{ExampleRecord, NewRevision, ResultsStore, RunStatus};
 use planbench_experiment::{
-    choose, reporting, spec_file, Engine, Environment, ExperimentError, GeneratorSpec, LocalSpec,
-    RunOptions, RunSpec, StudySpec, DEFAULT_MODEL,
+    choose, reporting, spec_file, Engine, Environment, ExperimentError, GeneratorSpec, LoadedTask,
+    LocalSpec, RunOptions, RunSpec, StudySpec, DEFAULT_MODEL,
 };
 use planbench_models::llama::{LlamaConfig, LlamaGenerator};
 
@@ -317,4 +318,103 @@ async fn a_study_runs_end_to_end_and_merged_shards_report_like_one_run() {
     other.record_example(run_id, &record).unwrap();
     let err = merged.store().merge_from(other.path()).unwrap_err();
     assert!(err.to_string().contains(&record.example_id), "{err}");
+}
+
+/// The real Spider task whose gold cannot run for one example while `broken` is set (a
+/// database under load, say).
+struct BrokenGold {
+    inner: Arc<dyn Task>,
+    example: String,
+    broken: std::sync::atomic::AtomicBool,
+}
+
+impl Task for BrokenGold {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+    fn prompt_templates(&self) -> &str {
+        self.inner.prompt_templates()
+    }
+    fn generation_prompt(&self, e: &Example) -> Result<Prompt, TaskError> {
+        self.inner.generation_prompt(e)
+    }
+    fn correction_prompt(&self, e: &Example, p: &str, x: &Execution) -> Result<Prompt, TaskError> {
+        self.inner.correction_prompt(e, p, x)
+    }
+    fn discrimination_prompt(
+        &self,
+        e: &Example,
+        p: &str,
+        x: Option<&Execution>,
+    ) -> Result<Prompt, TaskError> {
+        self.inner.discrimination_prompt(e, p, x)
+    }
+    fn response_prefix(&self) -> String {
+        self.inner.response_prefix()
+    }
+    fn stop_sequences(&self) -> Vec<String> {
+        self.inner.stop_sequences()
+    }
+    fn extract_program(&self, c: &str) -> String {
+        self.inner.extract_program(c)
+    }
+    fn normalize(&self, p: &str) -> String {
+        self.inner.normalize(p)
+    }
+    fn split_steps(&self, p: &str) -> Vec<String> {
+        self.inner.split_steps(p)
+    }
+    fn is_complete(&self, p: &str) -> bool {
+        self.inner.is_complete(p)
+    }
+    fn execute(&self, e: &Example, p: &str) -> Execution {
+        self.inner.execute(e, p)
+    }
+    fn is_correct(&self, e: &Example, p: &str) -> bool {
+        self.inner.is_correct(e, p)
+    }
+    fn oracle_score(&self, e: &Example, p: &str, r: OracleRule) -> f64 {
+        self.inner.oracle_score(e, p, r)
+    }
+    fn check_judgeable(&self, e: &Example) -> Result<(), String> {
+        if e.id == self.example && self.broken.load(Ordering::SeqCst) {
+            return Err("the gold query timed out (injected)".into());
+        }
+        self.inner.check_judgeable(e)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_example_whose_gold_fails_is_not_recorded_and_the_next_run_retries_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(dir.path(), &dir.path().join("cache.sqlite"));
+    let mut spec = small_rerank();
+    spec.generator = generator_spec();
+    spec.selection.limit = Some(3);
+    let real = engine.loader().task(&spec.task).unwrap();
+    let broken = Arc::new(BrokenGold {
+        inner: real.task.clone(),
+        example: real.examples[1].id.clone(),
+        broken: std::sync::atomic::AtomicBool::new(true),
+    });
+    engine.loader().register_task(
+        &spec.task,
+        LoadedTask {
+            task: broken.clone(),
+            examples: real.examples.clone(),
+        },
+    );
+    let summary = engine.run(&spec, &RunOptions::default()).await.unwrap();
+    assert_eq!((summary.examples, summary.unjudged), (2, 1));
+    assert!(summary.table().contains("could not be judged"));
+    let run = engine.store().run(&summary.run_id).unwrap();
+    assert_eq!(run.status, RunStatus::Failed);
+    assert!(run.failure.unwrap().contains("injected"));
+
+    broken.broken.store(false, Ordering::SeqCst);
+    let summary = engine.run(&spec, &RunOptions::default()).await.unwrap();
+    assert_eq!((summary.examples, summary.unjudged), (3, 0));
+    let run = engine.store().run(&summary.run_id).unwrap();
+    assert_eq!(run.status, RunStatus::Finished);
+    assert_eq!(run.failure, None);
 }

@@ -361,6 +361,18 @@ impl Task for Gsm8kTask {
         self.judge(example, &self.execute(example, program))
     }
 
+    /// A program-of-thought example is judgeable when a sandbox worker answers (the gold is a
+    /// number, so nothing else can fail); a chain-of-thought one always is.
+    fn check_judgeable(&self, _example: &Example) -> Result<(), String> {
+        let Some(sandbox) = &self.sandbox else {
+            return Ok(());
+        };
+        match sandbox.run("answer = 1").result {
+            Err(e) if sandbox::is_infrastructure(&e) => Err(e.to_string()),
+            _ => Ok(()),
+        }
+    }
+
     /// Both rules are answer equality: the paper's GSM8K oracle scores a program by whether its
     /// `answer` equals the gold answer, which is the task's correctness.
     fn oracle_score(&self, example: &Example, program: &str, rule: OracleRule) -> f64 {

@@ -407,7 +407,8 @@ impl SpiderTask {
         self.candidate_run(db, sql, Fetch::First(n))
     }
 
-    /// The gold query's execution, computed once per (database, SQL, fetch).
+    /// The gold query's execution, computed once per (database, SQL, fetch). A failure (say,
+    /// a time-out under load) is retried once and never kept, so a later call tries again.
     fn gold_run(&self, db: &str, sql: &str, fetch: Fetch) -> Arc<Result<Table, ExecError>> {
         let key = (
             db.to_string(),
@@ -417,8 +418,24 @@ impl SpiderTask {
         if let Some(hit) = lock(&self.gold_runs).get(&key) {
             return Arc::clone(hit);
         }
-        let run = Arc::new(self.sandbox.run(db, sql, fetch));
+        let mut run = self.sandbox.run(db, sql, fetch);
+        if let Err(e) = &run {
+            tracing::warn!(db, error = %e, "a gold query failed; retrying it once");
+            run = self.sandbox.run(db, sql, fetch);
+        }
+        let run = Arc::new(run);
+        if run.is_err() {
+            return run;
+        }
         Arc::clone(lock(&self.gold_runs).entry(key).or_insert(run))
+    }
+
+    /// The gold query as the configured metric runs it.
+    fn gold_sql(&self, example: &Example) -> String {
+        match self.config.metric {
+            SpiderMetric::TestSuite => sql_text::test_suite_rewrite(&example.gold),
+            SpiderMetric::Bird => example.gold.clone(),
+        }
     }
 
     /// The schema text of `db`, read once.
@@ -668,7 +685,7 @@ impl Task for SpiderTask {
         };
         match self.config.metric {
             SpiderMetric::TestSuite => {
-                let gold_sql = sql_text::test_suite_rewrite(&example.gold);
+                let gold_sql = self.gold_sql(example);
                 let order_matters = gold_sql.to_lowercase().contains("order by");
                 let gold = self.gold_run(db, &gold_sql, Fetch::All);
                 let Ok(gold) = gold.as_ref() else {
@@ -691,6 +708,17 @@ impl Task for SpiderTask {
                     Err(_) => false,
                 }
             }
+        }
+    }
+
+    fn check_judgeable(&self, example: &Example) -> Result<(), String> {
+        let db = db_of(example).map_err(|e| e.to_string())?;
+        match self
+            .gold_run(db, &self.gold_sql(example), Fetch::All)
+            .as_ref()
+        {
+            Ok(_) => Ok(()),
+            Err(e) => Err(format!("the gold query of {} fails: {e}", example.id)),
         }
     }
 
