@@ -63,10 +63,11 @@ pub struct Cell {
 }
 
 impl StudySpec {
-    /// The study's id: its name and a digest of everything but concurrency.
+    /// The study's id: its name and a digest of everything but concurrency and the note.
     pub fn id(&self) -> String {
         let mut canonical = self.clone();
         canonical.base.concurrency = 1;
+        canonical.note.clear();
         let digest = identity::digest(&serde_json::to_value(&canonical).expect("serializes"));
         let name = if self.name.is_empty() {
             "study"
