@@ -74,6 +74,7 @@ fn a_results_file_from_before_specs_loads_and_reports() {
     assert!(std::fs::read_to_string(index)
         .unwrap()
         .contains("spider-oracle"));
-    let single = reporting::write_runs_report(&store, &[spider.clone()], &dir.path().join("r"));
+    let single =
+        reporting::write_runs_report(&store, std::slice::from_ref(spider), &dir.path().join("r"));
     assert!(single.unwrap().exists());
 }
