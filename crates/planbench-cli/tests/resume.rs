@@ -87,11 +87,33 @@ fn a_killed_run_resumes_without_losing_or_repeating_examples() {
 
 #[test]
 fn bad_options_are_clear_errors() {
-    let output = Command::new(env!("CARGO_BIN_EXE_planbench"))
-        .args(["run", "--task", "spider", "--data-dir", "/nonexistent/data"])
-        .output()
-        .unwrap();
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let results = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_planbench"))
+            .arg("run")
+            .args(args)
+            .arg("--results")
+            .arg(results.path())
+            .env("RUST_BACKTRACE", "0")
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{args:?} succeeded");
+        let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+        assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
+        stderr
+    };
+    let stderr = run(&["--task", "spider", "--data-dir", "/nonexistent/data"]);
     assert!(stderr.contains("/nonexistent/data"), "{stderr}");
+    for (args, field) in [
+        (&["--exec-timeout", "-1"][..], "task.exec_timeout"),
+        (&["--exec-timeout", "nan"][..], "task.exec_timeout"),
+        (&["--oracle-accuracy", "1.5"][..], "discriminator.accuracy"),
+        (&["--temperature", "-0.5"][..], "sampling.temperature"),
+        (&["--max-seconds", "0"][..], "budget.max_seconds"),
+        (&["--n", "0"][..], "sampling.n"),
+        (&["--task", "gsm8k", "--metric", "bird"][..], "--metric"),
+    ] {
+        let stderr = run(args);
+        assert!(stderr.contains(field), "{args:?}: {stderr}");
+    }
 }

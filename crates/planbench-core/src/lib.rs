@@ -9,6 +9,7 @@ pub mod cache;
 pub mod cost;
 pub mod discriminator;
 pub mod llm;
+pub mod names;
 pub mod task;
 
 pub use cost::Cost;

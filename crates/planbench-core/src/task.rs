@@ -105,8 +105,7 @@ pub enum TaskError {
 }
 
 /// How a simulated discriminator computes the true score of a candidate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OracleRule {
     /// The paper's oracle (Spider: soft F1 over the first 5 rows; GSM8K: answer equality).
     Paper,
@@ -114,35 +113,7 @@ pub enum OracleRule {
     Exact,
 }
 
-impl OracleRule {
-    /// The name recorded in run specs and used on the command line.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OracleRule::Paper => "paper",
-            OracleRule::Exact => "exact",
-        }
-    }
-}
-
-impl std::fmt::Display for OracleRule {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for OracleRule {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "paper" => Ok(OracleRule::Paper),
-            "exact" => Ok(OracleRule::Exact),
-            _ => Err(format!(
-                "unknown oracle rule `{s}` (expected paper or exact)"
-            )),
-        }
-    }
-}
+crate::named_enum!(OracleRule, "oracle rule", { Paper => "paper", Exact => "exact" });
 
 /// A benchmark: prompts for it, programs out of completions, and execution and judgement.
 ///

@@ -5,9 +5,7 @@
 //! Options that only apply to one task live in that task's variant of [`TaskSpec`], so they
 //! cannot change another task's run id.
 
-use std::fmt;
 use std::path::PathBuf;
-use std::str::FromStr;
 
 use planbench_core::OracleRule;
 use planbench_models::http::Endpoint;
@@ -19,42 +17,13 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_MODEL: &str = "models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf";
 
 /// Which benchmark.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TaskKind {
     Spider,
     Gsm8k,
 }
 
-impl TaskKind {
-    /// Every task, in CLI order.
-    pub const ALL: [TaskKind; 2] = [TaskKind::Spider, TaskKind::Gsm8k];
-
-    /// The name used on the command line, in spec files and run ids.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TaskKind::Spider => "spider",
-            TaskKind::Gsm8k => "gsm8k",
-        }
-    }
-}
-
-impl fmt::Display for TaskKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for TaskKind {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        TaskKind::ALL
-            .into_iter()
-            .find(|t| t.as_str() == s)
-            .ok_or_else(|| format!("unknown task `{s}` (expected spider or gsm8k)"))
-    }
-}
+planbench_core::named_enum!(TaskKind, "task", { Spider => "spider", Gsm8k => "gsm8k" });
 
 /// The benchmark and its task-specific options.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -85,7 +54,7 @@ impl TaskSpec {
     pub fn split_name(&self) -> &'static str {
         match self {
             TaskSpec::Spider(s) => s.split.as_str(),
-            TaskSpec::Gsm8k(g) => g.split.name(),
+            TaskSpec::Gsm8k(g) => g.split.as_str(),
         }
     }
 

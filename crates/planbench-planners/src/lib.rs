@@ -18,7 +18,6 @@ mod coverage;
 pub mod discriminators;
 mod error;
 mod metrics;
-mod names;
 pub mod planners;
 mod pool;
 mod seed;

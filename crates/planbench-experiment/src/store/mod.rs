@@ -79,39 +79,22 @@ pub enum NewRevision {
 }
 
 /// Where a run stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RunStatus {
     /// Started and not ended (or killed): the same command resumes it.
     Running,
-    /// Every selected example is stored.
+    /// Every selected example (of the shard that ran) is stored.
     Finished,
-    /// Stopped by an error (see the run's `failure`); the same command resumes it.
+    /// Stopped by an error, or with examples that could not be judged (see the run's
+    /// `failure`); the same command resumes it.
     Failed,
 }
 
-impl RunStatus {
-    /// The name stored in the `status` column.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RunStatus::Running => "running",
-            RunStatus::Finished => "finished",
-            RunStatus::Failed => "failed",
-        }
-    }
-
-    fn parse(text: &str) -> Option<Self> {
-        [RunStatus::Running, RunStatus::Finished, RunStatus::Failed]
-            .into_iter()
-            .find(|s| s.as_str() == text)
-    }
-}
-
-impl std::fmt::Display for RunStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+planbench_core::named_enum!(RunStatus, "run status", {
+    Running => "running",
+    Finished => "finished",
+    Failed => "failed",
+});
 
 /// A run as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -422,7 +405,7 @@ impl ResultsStore {
                 source,
             })
         };
-        let status = RunStatus::parse(&row.5).ok_or_else(|| StoreError::BadStatus {
+        let status = row.5.parse().map_err(|_| StoreError::BadStatus {
             run_id: run_id.to_string(),
             status: row.5.clone(),
         })?;

@@ -7,8 +7,7 @@ use planbench_core::GenError;
 use super::key;
 
 /// Which OpenAI-compatible route serves the requests.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum Endpoint {
     /// `/v1/chat/completions`: the server renders the model's chat template.
     ///
@@ -20,40 +19,14 @@ pub enum Endpoint {
     Completions,
 }
 
-impl Endpoint {
-    /// The name recorded in run specs and used on the command line.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Endpoint::Chat => "chat",
-            Endpoint::Completions => "completions",
-        }
-    }
+planbench_core::named_enum!(Endpoint, "endpoint", { Chat => "chat", Completions => "completions" });
 
+impl Endpoint {
     /// The path of the route below a base URL.
     pub(crate) fn path(self) -> &'static str {
         match self {
             Endpoint::Chat => "/v1/chat/completions",
             Endpoint::Completions => "/v1/completions",
-        }
-    }
-}
-
-impl std::fmt::Display for Endpoint {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for Endpoint {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "chat" => Ok(Endpoint::Chat),
-            "completions" => Ok(Endpoint::Completions),
-            _ => Err(format!(
-                "unknown endpoint `{s}` (expected chat or completions)"
-            )),
         }
     }
 }

@@ -8,8 +8,8 @@ use planbench_core::{
     Scores, Task, TaskError,
 };
 
-use crate::names::named_enum;
 use crate::session::execute_blocking;
+use planbench_core::named_enum;
 
 /// What the LLM discriminator sees of a candidate's execution (the paper's four settings).
 /// String forms: `naive`, `check`, `exec`, `pro`.
@@ -86,9 +86,31 @@ impl LlmDiscriminator {
             prompt: self.task.discrimination_prompt(example, program, shown)?,
             answers: vec!["Yes".into(), "No".into()],
         };
-        let answer = self.generator.answer_probs(&request).await?;
+        let answer = match self.generator.answer_probs(&request).await {
+            Ok(answer) => answer,
+            Err(e) if prompt_too_long(&e) => {
+                tracing::warn!(example = %example.id, error = %e,
+                    "the judge prompt does not fit the model's context: the candidate is unscoreable (score 0)");
+                return Ok((0.0, cost));
+            }
+            Err(e) => return Err(e.into()),
+        };
         cost.add_discrimination(&answer.usage);
         Ok((yes_share(&answer.probs)?, cost))
+    }
+}
+
+/// True when a judge request failed because its prompt does not fit the model's context: the
+/// local engine's overflow, or a server's refusal (HTTP 400) that says so. Such a candidate is
+/// unscoreable, not a reason to stop the run.
+fn prompt_too_long(error: &GenError) -> bool {
+    match error {
+        GenError::ContextOverflow { .. } => true,
+        GenError::InvalidRequest(m) | GenError::Backend(m) => {
+            let m = m.to_lowercase();
+            m.contains("context") && (m.contains("exceed") || m.contains("length"))
+        }
+        GenError::WorkerGone => false,
     }
 }
 
@@ -148,6 +170,61 @@ mod tests {
         assert_eq!(yes_share(&[0.0, 0.0]).unwrap(), 0.0);
         assert_eq!(yes_share(&[f64::NAN, 0.5]).unwrap(), 0.0);
         assert!(yes_share(&[0.5]).is_err());
+    }
+
+    #[test]
+    fn only_prompts_that_do_not_fit_are_unscoreable() {
+        let overflow = GenError::ContextOverflow {
+            needed: 9000,
+            capacity: 8192,
+        };
+        assert!(prompt_too_long(&overflow));
+        let server = GenError::InvalidRequest(
+            "HTTP 400: the request exceeds the available context size".into(),
+        );
+        assert!(prompt_too_long(&server));
+        let openai = GenError::Backend("This model's maximum context length is 4096".into());
+        assert!(prompt_too_long(&openai));
+        assert!(!prompt_too_long(&GenError::Backend(
+            "connection refused".into()
+        )));
+        assert!(!prompt_too_long(&GenError::WorkerGone));
+    }
+
+    /// A judge whose context is always too small.
+    struct TinyContext;
+
+    #[async_trait]
+    impl Generator for TinyContext {
+        fn identity(&self) -> String {
+            "tiny".into()
+        }
+        async fn generate(
+            &self,
+            _: &planbench_core::GenerateRequest,
+        ) -> Result<planbench_core::Generation, GenError> {
+            Err(GenError::WorkerGone)
+        }
+        async fn answer_probs(
+            &self,
+            _: &AnswerProbsRequest,
+        ) -> Result<planbench_core::AnswerProbs, GenError> {
+            Err(GenError::ContextOverflow {
+                needed: 9000,
+                capacity: 8192,
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_judge_prompt_that_does_not_fit_scores_zero_and_the_run_goes_on() {
+        let judge =
+            LlmDiscriminator::new(Arc::new(SumTask), Arc::new(TinyContext), LlmVariant::Naive);
+        let scored = judge
+            .score(&example(), &["6\n=".to_string()])
+            .await
+            .unwrap();
+        assert_eq!(scored.scores, vec![0.0]);
     }
 
     #[test]

@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::context::{PlanContext, PlanOutcome};
 use crate::error::PlanError;
-use crate::names::named_enum;
 use crate::trace::Scored;
+use planbench_core::named_enum;
 
 pub use correct::Correction;
 pub use greedy::Greedy;

@@ -71,7 +71,7 @@ pub enum BudgetStop {
     Seconds,
 }
 
-crate::names::named_enum!(BudgetStop, "budget limit", {
+planbench_core::named_enum!(BudgetStop, "budget limit", {
     LlmCalls => "llm_calls",
     Seconds => "seconds",
 });

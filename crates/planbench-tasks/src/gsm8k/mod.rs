@@ -36,83 +36,27 @@ use prompts::Prompts;
 use sandbox::{Sandbox, SandboxLimits};
 
 /// A GSM8K split.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Split {
     Test,
     Train,
 }
 
-impl Split {
-    /// The split's name, as in its file name, example ids and on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Split::Test => "test",
-            Split::Train => "train",
-        }
-    }
-}
-
-impl fmt::Display for Split {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl std::str::FromStr for Split {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "test" => Ok(Split::Test),
-            "train" => Ok(Split::Train),
-            _ => Err(format!(
-                "unknown GSM8K split `{s}` (expected test or train)"
-            )),
-        }
-    }
-}
+planbench_core::named_enum!(Split, "GSM8K split", { Test => "test", Train => "train" });
 
 /// How the model answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AnswerFormat {
     /// A Python program that assigns `answer` (`--format pot`).
-    #[serde(rename = "pot")]
     ProgramOfThought,
     /// Step-by-step reasoning that ends with `#### <number>` (`--format cot`).
-    #[serde(rename = "cot")]
     ChainOfThought,
 }
 
-impl AnswerFormat {
-    /// The name recorded in runs and used on the command line.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AnswerFormat::ProgramOfThought => "pot",
-            AnswerFormat::ChainOfThought => "cot",
-        }
-    }
-}
-
-impl fmt::Display for AnswerFormat {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for AnswerFormat {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "pot" => Ok(AnswerFormat::ProgramOfThought),
-            "cot" => Ok(AnswerFormat::ChainOfThought),
-            _ => Err(format!(
-                "unknown GSM8K answer format `{s}` (expected pot or cot)"
-            )),
-        }
-    }
-}
+planbench_core::named_enum!(AnswerFormat, "GSM8K answer format", {
+    ProgramOfThought => "pot",
+    ChainOfThought => "cot",
+});
 
 /// What [`Gsm8kTask::load`] needs.
 #[derive(Debug, Clone)]
@@ -199,7 +143,7 @@ impl Gsm8kTask {
             .data_dir
             .join("gsm8k")
             .join(format!("{}.jsonl", config.split));
-        let examples = data::load(&path, config.split.name())?;
+        let examples = data::load(&path, config.split.as_str())?;
         let prompts = Prompts::new(config.format)?;
         let sandbox = match config.format {
             AnswerFormat::ChainOfThought => None,

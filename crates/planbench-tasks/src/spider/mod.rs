@@ -17,15 +17,12 @@ mod sandbox;
 mod sql_text;
 
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use planbench_core::{Example, ExecError, Execution, OracleRule, Output, Prompt, Task, TaskError};
-use serde::{Deserialize, Serialize};
 
 use crate::memo::{Memo, MemoLimits, MemoStats, MemoValue};
 use crate::templates::Templates;
@@ -40,8 +37,7 @@ const TEMPLATES_PATH: &str = "tasks/spider.toml";
 const ORACLE_ROWS: usize = 5;
 
 /// Which Spider file the examples come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Split {
     /// `spider/dev.json`.
     Dev,
@@ -49,15 +45,9 @@ pub enum Split {
     Train,
 }
 
-impl Split {
-    /// The name used in example ids and on the command line.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Split::Dev => "dev",
-            Split::Train => "train",
-        }
-    }
+planbench_core::named_enum!(Split, "Spider split", { Dev => "dev", Train => "train" });
 
+impl Split {
     /// The split's file under `spider/`.
     pub fn file_name(self) -> &'static str {
         match self {
@@ -67,29 +57,8 @@ impl Split {
     }
 }
 
-impl fmt::Display for Split {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Split {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "dev" => Ok(Split::Dev),
-            "train" => Ok(Split::Train),
-            _ => Err(format!(
-                "unknown Spider split `{s}` (expected dev or train)"
-            )),
-        }
-    }
-}
-
 /// The execution-accuracy rule behind [`Task::is_correct`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SpiderMetric {
     /// test-suite-sql-eval `--etype exec` with default flags: bag (or, when the gold query
     /// has ORDER BY, list) equality of rows up to a permutation of columns, DISTINCT removed.
@@ -98,35 +67,10 @@ pub enum SpiderMetric {
     Bird,
 }
 
-impl SpiderMetric {
-    /// The name recorded in runs and used on the command line.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SpiderMetric::TestSuite => "test-suite",
-            SpiderMetric::Bird => "bird",
-        }
-    }
-}
-
-impl fmt::Display for SpiderMetric {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for SpiderMetric {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "test-suite" => Ok(SpiderMetric::TestSuite),
-            "bird" => Ok(SpiderMetric::Bird),
-            _ => Err(format!(
-                "unknown Spider metric `{s}` (expected test-suite or bird)"
-            )),
-        }
-    }
-}
+planbench_core::named_enum!(SpiderMetric, "Spider metric", {
+    TestSuite => "test-suite",
+    Bird => "bird",
+});
 
 /// Where the data is and how programs run.
 #[derive(Debug, Clone, PartialEq)]

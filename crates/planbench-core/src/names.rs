@@ -6,6 +6,7 @@
 ///
 /// `named_enum!(Kind, "planner", { A => "a", B => "b" })` names the values of `Kind`; the
 /// second argument is what a value is called in error messages.
+#[macro_export]
 macro_rules! named_enum {
     ($ty:ident, $what:literal, { $($variant:ident => $name:literal),+ $(,)? }) => {
         impl $ty {
@@ -59,10 +60,9 @@ macro_rules! named_enum {
     };
 }
 
-pub(crate) use named_enum;
-
-/// `a, b or c`.
-pub(crate) fn alternatives(names: &[&str]) -> String {
+/// `a, b or c` (used by [`named_enum!`]'s error messages).
+#[doc(hidden)]
+pub fn alternatives(names: &[&str]) -> String {
     match names {
         [] => String::new(),
         [one] => (*one).to_string(),
