@@ -2,12 +2,11 @@
 //! (task, examples, generator, sampling, seed), sampled once and shared by every
 //! discriminator evaluated on it.
 
-use indicatif::ProgressBar;
 use planbench_planners::{intrinsic_metrics, sample_candidates, IntrinsicMetrics, PoolExample};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::runner::{Engine, ResolvedRun};
+use crate::runner::{progress_bar, Engine, ResolvedRun};
 use crate::spec::RunSpec;
 use crate::store::PoolRecord;
 use crate::{identity, ExperimentError};
@@ -36,7 +35,7 @@ impl Engine {
         let run = self.resolve(spec, None)?;
         let pool_id = pool_id.map_or_else(|| default_pool_id(&run), str::to_string);
         let pool = self.build_pool(&run, &pool_id, progress).await?;
-        let bar = bar(progress, pool.len());
+        let bar = progress_bar(progress, pool.len() as u64, 0);
         let mut scores = Vec::with_capacity(pool.len());
         for record in &pool {
             let example = run
@@ -101,7 +100,7 @@ impl Engine {
                 examples = missing.len(),
                 "sampling candidate pool"
             );
-            let bar = bar(progress, missing.len());
+            let bar = progress_bar(progress, missing.len() as u64, 0);
             for (position, example) in missing {
                 let (candidates, _) =
                     sample_candidates(&context, example)
@@ -157,14 +156,6 @@ fn default_pool_id(run: &ResolvedRun) -> String {
         "prompts": run.identity["prompts"],
     });
     format!("pool-{}", identity::digest(&key))
-}
-
-fn bar(visible: bool, len: usize) -> ProgressBar {
-    if visible {
-        ProgressBar::new(len as u64)
-    } else {
-        ProgressBar::hidden()
-    }
 }
 
 /// Share of candidates whose score is on the right side of 0.5 (the label's side).

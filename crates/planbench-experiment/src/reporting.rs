@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use planbench_core::{Example, Task};
-use planbench_planners::Trace;
+use planbench_planners::{PlannerKind, Trace};
 use planbench_report::{analyse_sweep, write_report, AnalysisOptions, Cell, ExampleOutcome};
 
 use crate::assemble::Loader;
@@ -41,26 +41,47 @@ pub fn outcome(record: &ExampleRecord) -> ExampleOutcome {
     }
 }
 
+/// A stored run read once: its spec and its finished examples.
+struct StoredRun {
+    run_id: String,
+    spec: RunSpec,
+    records: Vec<ExampleRecord>,
+}
+
+impl StoredRun {
+    fn read(store: &ResultsStore, run_id: &str) -> Result<Self, ExperimentError> {
+        Ok(Self {
+            run_id: run_id.to_string(),
+            spec: store.run_spec(run_id)?,
+            records: store.examples(run_id)?,
+        })
+    }
+
+    /// Its report cell.
+    fn cell(&self, measured_accuracy: Option<f64>) -> Result<Cell, ExperimentError> {
+        if self.records.is_empty() {
+            return Err(ExperimentError::Report(format!(
+                "run {} has no finished example",
+                self.run_id
+            )));
+        }
+        Ok(Cell {
+            planner: self.spec.planner.kind.to_string(),
+            accuracy: self.spec.discriminator.oracle_accuracy(),
+            label: self.run_id.clone(),
+            measured_accuracy,
+            outcomes: self.records.iter().map(outcome).collect(),
+        })
+    }
+}
+
 /// The report cell of stored run `run_id`.
 pub fn run_cell(
     store: &ResultsStore,
     run_id: &str,
     measured_accuracy: Option<f64>,
 ) -> Result<Cell, ExperimentError> {
-    let spec = store.run_spec(run_id)?;
-    let records = store.examples(run_id)?;
-    if records.is_empty() {
-        return Err(ExperimentError::Report(format!(
-            "run {run_id} has no finished example"
-        )));
-    }
-    Ok(Cell {
-        planner: spec.planner.kind.to_string(),
-        accuracy: spec.discriminator.oracle_accuracy(),
-        label: run_id.to_string(),
-        measured_accuracy,
-        outcomes: records.iter().map(outcome).collect(),
-    })
+    StoredRun::read(store, run_id)?.cell(measured_accuracy)
 }
 
 /// Share of scored candidates whose judgement (score above 0.5) matches their official
@@ -133,12 +154,13 @@ pub fn write_study_report(
         )));
     }
     // Group cells: task, discriminator family, seed and budget.
-    let mut groups: BTreeMap<String, Vec<(String, RunSpec)>> = BTreeMap::new();
+    let mut groups: BTreeMap<String, Vec<StoredRun>> = BTreeMap::new();
     for cell in &stored {
-        let spec = store.run_spec(&cell.run_id)?;
-        if store.examples(&cell.run_id)?.is_empty() {
+        let run = StoredRun::read(store, &cell.run_id)?;
+        if run.records.is_empty() {
             continue;
         }
+        let spec = &run.spec;
         let family = match spec.discriminator.oracle_accuracy() {
             Some(_) => "oracle".to_string(),
             None => spec.discriminator.label(),
@@ -148,17 +170,14 @@ pub fn write_study_report(
             let _ = write!(key, "-calls{calls}");
         }
         let _ = write!(key, "-seed{}", spec.seed);
-        groups
-            .entry(key)
-            .or_default()
-            .push((cell.run_id.clone(), spec));
+        groups.entry(key).or_default().push(run);
     }
     let mut index = format!("# Study {study_id}\n\n");
     if !note.is_empty() {
         let _ = writeln!(index, "{note}\n");
     }
     for (group, members) in &groups {
-        let cells = group_cells(store, loader, members)?;
+        let cells = group_cells(loader, members)?;
         let dir = out.join(group);
         render(&cells, &format!("Study {study_id}: {group}"), &dir)?;
         let _ = writeln!(
@@ -183,33 +202,28 @@ pub fn write_study_report(
 /// The cells of one group; oracle accuracies are measured on each accuracy's rerank cell and
 /// reported for every planner at that accuracy (the oracle's draws depend on the candidate,
 /// not on the planner).
-fn group_cells(
-    store: &ResultsStore,
-    loader: &Loader,
-    members: &[(String, RunSpec)],
-) -> Result<Vec<Cell>, ExperimentError> {
+fn group_cells(loader: &Loader, members: &[StoredRun]) -> Result<Vec<Cell>, ExperimentError> {
     let mut measured: HashMap<u64, Option<f64>> = HashMap::new();
-    for (run_id, spec) in members {
-        let (Some(accuracy), "rerank") = (
-            spec.discriminator.oracle_accuracy(),
-            spec.planner.kind.as_str(),
-        ) else {
+    for run in members {
+        let spec = &run.spec;
+        let Some(accuracy) = spec.discriminator.oracle_accuracy() else {
             continue;
         };
+        if spec.planner.kind != PlannerKind::Rerank {
+            continue;
+        }
         let loaded = loader.task(&spec.task)?;
         let examples = crate::select::choose(&loaded.examples, &spec.selection);
-        let records = store.examples(run_id)?;
         measured.insert(
             accuracy.to_bits(),
-            measured_accuracy(loaded.task.as_ref(), &examples, &records),
+            measured_accuracy(loaded.task.as_ref(), &examples, &run.records),
         );
     }
     members
         .iter()
-        .map(|(run_id, spec)| {
-            let accuracy = spec.discriminator.oracle_accuracy();
-            let m = accuracy.and_then(|a| measured.get(&a.to_bits()).copied().flatten());
-            run_cell(store, run_id, m)
+        .map(|run| {
+            let accuracy = run.spec.discriminator.oracle_accuracy();
+            run.cell(accuracy.and_then(|a| measured.get(&a.to_bits()).copied().flatten()))
         })
         .collect()
 }

@@ -235,7 +235,8 @@ impl Engine {
     }
 }
 
-fn progress_bar(visible: bool, total: u64, done: u64) -> ProgressBar {
+/// A progress bar of `total` items with `done` already done (hidden unless `visible`).
+pub(crate) fn progress_bar(visible: bool, total: u64, done: u64) -> ProgressBar {
     if !visible {
         return ProgressBar::hidden();
     }

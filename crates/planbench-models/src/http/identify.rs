@@ -133,17 +133,7 @@ async fn ask(
         Err(failure) => return Ok(Err(failure)),
     }
     let input = Input::new(config.endpoint, &Prompt::Text("Hello".into()), "")?;
-    let probe = Body {
-        model: &config.model,
-        input: &input,
-        n: 1,
-        temperature: 0.0,
-        top_p: 1.0,
-        max_tokens: 1,
-        stop: &[],
-        seed: 0,
-        logprobs: None,
-    };
+    let probe = Body::one_token(&config.model, &input, None);
     match transport
         .post_to::<_, Response>(index, config.endpoint.path(), &probe)
         .await

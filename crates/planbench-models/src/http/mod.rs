@@ -264,20 +264,8 @@ impl Generator for HttpGenerator {
         }
         let started = Instant::now();
         let input = Input::new(self.config.endpoint, &request.prompt, "")?;
-        let body = Body {
-            model: &self.config.model,
-            input: &input,
-            n: 1,
-            temperature: 0.0,
-            top_p: 1.0,
-            max_tokens: 1,
-            stop: &[],
-            seed: 0,
-            logprobs: Some(LogprobsAsk::new(
-                self.config.endpoint,
-                self.config.top_logprobs,
-            )),
-        };
+        let logprobs = LogprobsAsk::new(self.config.endpoint, self.config.top_logprobs);
+        let body = Body::one_token(&self.config.model, &input, Some(logprobs));
         let response = self
             .post(&body)
             .await

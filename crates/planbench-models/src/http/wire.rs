@@ -114,6 +114,23 @@ pub(crate) struct Body<'a> {
     pub logprobs: Option<LogprobsAsk>,
 }
 
+impl<'a> Body<'a> {
+    /// A greedy request for one token (answer probabilities, the identity probe).
+    pub fn one_token(model: &'a str, input: &'a Input, logprobs: Option<LogprobsAsk>) -> Self {
+        Body {
+            model,
+            input,
+            n: 1,
+            temperature: 0.0,
+            top_p: 1.0,
+            max_tokens: 1,
+            stop: &[],
+            seed: 0,
+            logprobs,
+        }
+    }
+}
+
 /// A response of either endpoint.
 #[derive(Debug, Deserialize)]
 pub(crate) struct Response {
