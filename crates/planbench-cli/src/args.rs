@@ -136,6 +136,9 @@ pub struct PlannerFlags {
     /// Nucleus sampling mass.
     #[arg(long, allow_negative_numbers = true)]
     pub top_p: Option<f32>,
+    /// Sample among the k most likely tokens only (the paper's Hugging Face default: 50).
+    #[arg(long)]
+    pub top_k: Option<u32>,
     /// Most new tokens per completion.
     #[arg(long)]
     pub max_tokens: Option<u32>,
@@ -169,6 +172,9 @@ impl PlannerFlags {
         set(&mut s.n, self.n);
         set(&mut s.temperature, self.temperature);
         set(&mut s.top_p, self.top_p);
+        if self.top_k.is_some() {
+            s.top_k = self.top_k;
+        }
         set(&mut s.max_tokens, self.max_tokens);
         let o = &mut spec.planner.options;
         set(&mut o.correction_max_rounds, self.correction_rounds);

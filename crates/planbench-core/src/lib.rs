@@ -12,10 +12,13 @@ pub mod llm;
 pub mod names;
 pub mod task;
 
-pub use cost::Cost;
+pub use cost::{call_flops, Cost};
 pub use discriminator::{Discriminator, DiscriminatorError, Scores};
 pub use llm::{
     AnswerProbs, AnswerProbsRequest, ChatMessage, GenError, GenerateRequest, Generation, Generator,
     Prompt, Role, SamplingParams, Usage,
 };
-pub use task::{Example, ExecError, Execution, OracleRule, Output, Task, TaskError, Value};
+pub use task::{
+    Example, ExecError, Execution, OracleLevels, OracleRule, OracleTruth, Output, Task, TaskError,
+    Value,
+};

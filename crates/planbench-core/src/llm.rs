@@ -59,6 +59,10 @@ pub struct SamplingParams {
     pub temperature: f32,
     /// Nucleus sampling mass.
     pub top_p: f32,
+    /// Sample only among the k most likely tokens (unset: no top-k cut). Left out of the
+    /// serialized request when unset, so older response-cache keys stay valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_k: Option<u32>,
     /// Most new tokens per completion.
     pub max_tokens: u32,
     /// Generation stops before the first occurrence of any of these strings.
@@ -73,6 +77,7 @@ impl Default for SamplingParams {
             n: 1,
             temperature: 0.0,
             top_p: 1.0,
+            top_k: None,
             max_tokens: 300,
             stop: Vec::new(),
             seed: 0,
@@ -105,6 +110,14 @@ pub struct Usage {
     /// True when the response came from the response cache rather than the backend.
     #[serde(default)]
     pub cached: bool,
+    /// Prompt tokens the backend served from its own KV cache (prefix reuse), as it reports
+    /// them; 0 when it reports none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cached_prompt_tokens: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Usage {
@@ -116,6 +129,7 @@ impl Usage {
             seconds: elapsed.as_secs_f64(),
             approximate: false,
             cached: false,
+            cached_prompt_tokens: 0,
         }
     }
 }
@@ -159,6 +173,12 @@ pub enum GenError {
 pub trait Generator: Send + Sync {
     /// A stable description of the backend and model (used in run records and cache keys).
     fn identity(&self) -> String;
+
+    /// The model's parameter count, when known (GGUF metadata, or given for an HTTP model);
+    /// compute accounting counts 2 × parameters FLOPs per processed token.
+    fn parameters(&self) -> Option<u64> {
+        None
+    }
 
     /// Samples `request.params.n` completions.
     async fn generate(&self, request: &GenerateRequest) -> Result<Generation, GenError>;

@@ -115,6 +115,30 @@ pub enum OracleRule {
 
 crate::named_enum!(OracleRule, "oracle rule", { Paper => "paper", Exact => "exact" });
 
+/// Which score levels a simulated discriminator returns, and what a wrong judgement returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OracleLevels {
+    /// planbench's: the true score clamped to [0, 1]; a wrong judgement returns `1 - score`,
+    /// whatever the candidate and the gold did.
+    Unit,
+    /// The paper's evaluators' levels, rescaled to higher-is-better (`(1 - loss) / 2`): a
+    /// non-executable program is worst (0) unless flipped, an executable wrong one is in the
+    /// middle, and nothing flips when the gold itself fails (see `docs/protocol.md`).
+    Paper,
+}
+
+crate::named_enum!(OracleLevels, "oracle levels", { Unit => "unit", Paper => "paper" });
+
+/// The truth a simulated discriminator reports about one program: `kept` when it tells the
+/// truth, `flipped` when it does not (`None`: it cannot be wrong about this program).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OracleTruth {
+    pub kept: f64,
+    pub flipped: Option<f64>,
+    /// The task's official correctness of the program (for true/false-positive rates).
+    pub correct: bool,
+}
+
 /// A benchmark: prompts for it, programs out of completions, and execution and judgement.
 ///
 /// Methods that execute programs block (they run sandboxed, under time limits); async callers
@@ -183,4 +207,22 @@ pub trait Task: Send + Sync {
 
     /// The true score of a program in [0, 1] under `rule`.
     fn oracle_score(&self, example: &Example, program: &str, rule: OracleRule) -> f64;
+
+    /// What a simulated discriminator reports about `program` under `rule` and `levels`. The
+    /// default gives [`OracleLevels::Unit`] for both levels; tasks that know the paper's levels
+    /// override it.
+    fn oracle_truth(
+        &self,
+        example: &Example,
+        program: &str,
+        rule: OracleRule,
+        _levels: OracleLevels,
+    ) -> OracleTruth {
+        let kept = self.oracle_score(example, program, rule);
+        OracleTruth {
+            kept,
+            flipped: Some(1.0 - kept),
+            correct: self.is_correct(example, program),
+        }
+    }
 }

@@ -353,6 +353,12 @@ impl RunSpec {
         if !(s.top_p > 0.0 && s.top_p <= 1.0) {
             return bad("sampling.top_p", format!("{} is not in (0, 1]", s.top_p));
         }
+        if s.top_k == Some(0) {
+            return bad(
+                "sampling.top_k",
+                "must be at least 1 (leave it unset for no cut)".into(),
+            );
+        }
         if s.max_tokens == 0 {
             return bad("sampling.max_tokens", "must be at least 1".into());
         }

@@ -18,6 +18,7 @@ fn request(seed: u64, n: usize, text: &str) -> GenerateRequest {
             n,
             temperature: 0.6,
             top_p: 1.0,
+            top_k: None,
             max_tokens: 128,
             stop: Vec::new(),
             seed,

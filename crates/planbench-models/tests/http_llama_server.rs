@@ -66,6 +66,7 @@ fn sample(
             n,
             temperature,
             top_p: 0.95,
+            top_k: None,
             max_tokens,
             stop: stop.iter().map(|s| s.to_string()).collect(),
             seed,

@@ -45,6 +45,7 @@ fn request(seed: u64, n: usize) -> GenerateRequest {
             n,
             temperature: 0.8,
             top_p: 0.95,
+            top_k: None,
             max_tokens: 40,
             stop: Vec::new(),
             seed,

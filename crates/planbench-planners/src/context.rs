@@ -15,6 +15,10 @@ pub struct SamplingDefaults {
     pub n: usize,
     pub temperature: f32,
     pub top_p: f32,
+    /// Sample among the k most likely tokens only (the paper's Hugging Face `generate` applies
+    /// its default k = 50); unset: no top-k cut. Left out of run identities when unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub top_k: Option<u32>,
     /// Most new tokens per completion.
     pub max_tokens: u32,
 }
@@ -25,6 +29,7 @@ impl Default for SamplingDefaults {
             n: 5,
             temperature: 0.6,
             top_p: 1.0,
+            top_k: None,
             max_tokens: 300,
         }
     }

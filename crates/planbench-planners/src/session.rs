@@ -134,6 +134,7 @@ impl<'a> Session<'a> {
                 n: draw.n,
                 temperature: draw.temperature,
                 top_p: self.ctx.sampling.top_p,
+                top_k: self.ctx.sampling.top_k,
                 max_tokens: self.ctx.sampling.max_tokens,
                 stop: task.stop_sequences(),
                 seed: seed::request_seed(self.example_seed, self.requests),
@@ -141,7 +142,8 @@ impl<'a> Session<'a> {
         };
         self.requests += 1;
         let generation = self.ctx.generator.generate(&request).await?;
-        self.cost.add_generation(&generation.usage);
+        self.cost
+            .add_generation(&generation.usage, self.ctx.generator.parameters());
         Ok(sampled(
             task.as_ref(),
             &answer_prefix,

@@ -383,7 +383,7 @@ impl Discriminator for ScriptedDiscriminator {
         let scores = programs
             .iter()
             .map(|program| {
-                cost.add_discrimination(&Usage::default());
+                cost.add_discrimination(&Usage::default(), None);
                 self.scores
                     .get(&SumTask.normalize(program))
                     .copied()

@@ -26,6 +26,9 @@ pub struct GenerateArgs {
     /// Nucleus sampling mass.
     #[arg(long, default_value_t = 1.0)]
     pub top_p: f32,
+    /// Sample among the k most likely tokens only.
+    #[arg(long)]
+    pub top_k: Option<u32>,
     /// Most new tokens per completion.
     #[arg(long, default_value_t = 200)]
     pub max_tokens: u32,
@@ -50,6 +53,7 @@ pub async fn execute(args: GenerateArgs) -> Result<()> {
             n: args.n,
             temperature: args.temperature,
             top_p: args.top_p,
+            top_k: args.top_k,
             max_tokens: args.max_tokens,
             stop: args.stop,
             seed: args.seed,

@@ -95,7 +95,7 @@ impl LlmDiscriminator {
             }
             Err(e) => return Err(e.into()),
         };
-        cost.add_discrimination(&answer.usage);
+        cost.add_discrimination(&answer.usage, self.generator.parameters());
         Ok((yes_share(&answer.probs)?, cost))
     }
 }
