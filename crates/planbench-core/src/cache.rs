@@ -271,6 +271,7 @@ mod tests {
 
     fn request(seed: u64) -> GenerateRequest {
         GenerateRequest {
+            affinity: None,
             prompt: Prompt::Text("q".into()),
             assistant_prefix: String::new(),
             params: SamplingParams {

@@ -95,6 +95,10 @@ pub struct GenerateRequest {
     #[serde(default)]
     pub assistant_prefix: String,
     pub params: SamplingParams,
+    /// Which requests belong together (planners set the example id): a backend with several
+    /// replicas sends them to one, to keep its prompt cache warm. Not part of cache keys.
+    #[serde(skip)]
+    pub affinity: Option<String>,
 }
 
 /// Tokens and time spent by one backend call.
@@ -146,6 +150,9 @@ pub struct Generation {
 pub struct AnswerProbsRequest {
     pub prompt: Prompt,
     pub answers: Vec<String>,
+    /// As [`GenerateRequest::affinity`].
+    #[serde(skip)]
+    pub affinity: Option<String>,
 }
 
 /// Probabilities of the answers of an [`AnswerProbsRequest`], in the same order.

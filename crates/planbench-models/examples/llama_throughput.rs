@@ -12,6 +12,7 @@ use planbench_models::llama::{LlamaConfig, LlamaGenerator};
 
 fn request(seed: u64, n: usize, text: &str) -> GenerateRequest {
     GenerateRequest {
+        affinity: None,
         prompt: Prompt::Chat(vec![ChatMessage::new(Role::User, text)]),
         assistant_prefix: String::new(),
         params: SamplingParams {
@@ -94,6 +95,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Yes/no judgements that share a long prefix: the first pays for the prompt.
     let judge = |program: &str| AnswerProbsRequest {
+        affinity: None,
         prompt: Prompt::Chat(vec![ChatMessage::new(
             Role::User,
             format!("{long}\nIs this program correct?\n{program}\nAnswer Yes or No."),

@@ -193,6 +193,7 @@ fn config(urls: &[&str]) -> HttpConfig {
 
 fn request(n: usize) -> GenerateRequest {
     GenerateRequest {
+        affinity: None,
         prompt: Prompt::Chat(vec![ChatMessage::new(Role::User, "hello")]),
         assistant_prefix: String::new(),
         params: SamplingParams {
@@ -475,6 +476,7 @@ async fn http_answer_probs_fall_back_and_are_counted() {
     config.endpoint = Endpoint::Completions;
     let generator = HttpGenerator::new(config).unwrap();
     let request = AnswerProbsRequest {
+        affinity: None,
         prompt: Prompt::Text("Is Paris in France? Answer:".into()),
         answers: vec!["Yes".into(), "No".into()],
     };

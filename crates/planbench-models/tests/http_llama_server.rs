@@ -60,6 +60,7 @@ fn sample(
     stop: &[&str],
 ) -> GenerateRequest {
     GenerateRequest {
+        affinity: None,
         prompt,
         assistant_prefix: String::new(),
         params: SamplingParams {
@@ -233,6 +234,7 @@ async fn http_yes_no_probabilities_favour_yes() {
     for (endpoint, prompt) in prompts {
         let generator = generator(&server, endpoint);
         let request = AnswerProbsRequest {
+            affinity: None,
             prompt,
             answers: vec!["Yes".into(), "No".into()],
         };
@@ -287,6 +289,7 @@ async fn http_yes_no_probabilities_agree_with_the_local_backend() {
         // one, the server's Jinja template adds Qwen's default system prompt and llama.cpp's
         // built-in template does not).
         let request = AnswerProbsRequest {
+            affinity: None,
             prompt: Prompt::Chat(vec![
                 ChatMessage::new(Role::System, "You are a helpful assistant."),
                 ChatMessage::new(Role::User, format!("{question} Answer Yes or No.")),

@@ -39,6 +39,7 @@ fn chat(text: &str) -> Prompt {
 
 fn request(seed: u64, n: usize) -> GenerateRequest {
     GenerateRequest {
+        affinity: None,
         prompt: chat("Write one SQL query that counts the rows of a table named singer."),
         assistant_prefix: String::new(),
         params: SamplingParams {
@@ -91,6 +92,7 @@ async fn a_completion_does_not_depend_on_its_batch_mates() {
 async fn stop_strings_cut_the_text_and_prefixes_are_continued() {
     let g = generator();
     let req = GenerateRequest {
+        affinity: None,
         prompt: chat("Count from 1 to 20, separated by commas."),
         assistant_prefix: "1, 2, 3,".into(),
         params: SamplingParams {
@@ -115,6 +117,7 @@ async fn stop_strings_cut_the_text_and_prefixes_are_continued() {
 async fn yes_no_probabilities_are_valid_and_favour_yes_for_paris() {
     let g = generator();
     let ask = |q: &str| AnswerProbsRequest {
+        affinity: None,
         prompt: chat(&format!("{q} Answer with Yes or No.")),
         answers: vec!["Yes".into(), "No".into()],
     };
@@ -137,6 +140,7 @@ async fn yes_no_probabilities_are_valid_and_favour_yes_for_paris() {
 async fn probabilities_do_not_depend_on_the_previous_prompt() {
     let g = generator();
     let req = AnswerProbsRequest {
+        affinity: None,
         prompt: chat("Is 7 a prime number? Answer with Yes or No."),
         answers: vec!["Yes".into(), "No".into()],
     };

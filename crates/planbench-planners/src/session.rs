@@ -128,6 +128,7 @@ impl<'a> Session<'a> {
         let task = &self.ctx.task;
         let answer_prefix = format!("{}{partial}", task.response_prefix());
         let request = GenerateRequest {
+            affinity: Some(self.example.id.clone()),
             prompt,
             assistant_prefix: answer_prefix.clone(),
             params: SamplingParams {

@@ -47,6 +47,7 @@ pub async fn execute(args: GenerateArgs) -> Result<()> {
     args.generator.apply(&mut spec)?;
     let generator = Loader::new(args.data.environment()).generator(&spec)?;
     let request = GenerateRequest {
+        affinity: None,
         prompt: Prompt::Chat(vec![ChatMessage::new(Role::User, args.prompt)]),
         assistant_prefix: String::new(),
         params: SamplingParams {

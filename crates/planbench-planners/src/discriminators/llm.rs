@@ -83,6 +83,7 @@ impl LlmDiscriminator {
             .as_ref()
             .filter(|_| self.variant.shows_execution());
         let request = AnswerProbsRequest {
+            affinity: Some(example.id.clone()),
             prompt: self.task.discrimination_prompt(example, program, shown)?,
             answers: vec!["Yes".into(), "No".into()],
         };
