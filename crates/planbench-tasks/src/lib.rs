@@ -11,5 +11,6 @@ pub mod gsm8k;
 pub mod spider;
 
 mod memo;
+mod paper_levels;
 mod prompt_text;
 pub use memo::{MemoLimits, MemoStats};

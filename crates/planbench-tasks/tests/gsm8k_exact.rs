@@ -135,3 +135,32 @@ fn a_program_runs_once_whoever_asks() {
     assert_eq!(stats.executions, 3);
     assert!(stats.requests >= 9, "{stats:?}");
 }
+
+#[test]
+fn paper_levels_put_failures_below_wrong_and_unset_answers() {
+    use planbench_core::OracleLevels;
+    let task = load(AnswerFormat::ProgramOfThought);
+    let ex = example("18");
+    let truth = |program: &str, levels| task.oracle_truth(&ex, program, OracleRule::Paper, levels);
+    // (program, paper kept, paper flipped, unit kept)
+    for (program, kept, flipped, unit) in [
+        ("answer = 18", 1.0, 0.5, 1.0),
+        ("answer = 17", 0.5, 1.0, 0.0),
+        ("x = 18", 0.5, 1.0, 0.0),
+        ("answer = 18 / 0", 0.0, 1.0, 0.0),
+    ] {
+        let paper = truth(program, OracleLevels::Paper);
+        assert_eq!(
+            (paper.kept, paper.flipped),
+            (kept, Some(flipped)),
+            "{program}"
+        );
+        assert_eq!(paper.correct, program == "answer = 18");
+        let planbench = truth(program, OracleLevels::Unit);
+        assert_eq!(
+            (planbench.kept, planbench.flipped),
+            (unit, Some(1.0 - unit)),
+            "{program}"
+        );
+    }
+}

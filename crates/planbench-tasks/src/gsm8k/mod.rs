@@ -24,10 +24,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use planbench_core::{
-    Example, ExecError, Execution, OracleRule, Output, Prompt, Task, TaskError, Value,
+    Example, ExecError, Execution, OracleLevels, OracleRule, OracleTruth, Output, Prompt, Task,
+    TaskError, Value,
 };
 
 use crate::memo::{Memo, MemoLimits, MemoStats, MemoValue};
+use crate::paper_levels::{unit_truth, PaperLosses};
 
 pub use number::Number;
 pub use sandbox::{worker_main, WorkerCommand};
@@ -324,6 +326,34 @@ impl Task for Gsm8kTask {
             OracleRule::Paper | OracleRule::Exact => {
                 f64::from(u8::from(self.is_correct(example, program)))
             }
+        }
+    }
+
+    /// [`OracleLevels::Unit`]: [`Task::oracle_score`], flipped to `1 - score`.
+    /// [`OracleLevels::Paper`]: the paper's `OracleEvaluatorPy` levels rescaled to
+    /// `(1 - loss) / 2`: a program that fails is 0 (flipped 1), one that leaves `answer` unset
+    /// 0.5 (flipped 1), a right answer 1 (flipped 0.5) and a wrong one 0.5 (flipped 1). Both
+    /// rules are answer equality.
+    fn oracle_truth(
+        &self,
+        example: &Example,
+        program: &str,
+        rule: OracleRule,
+        levels: OracleLevels,
+    ) -> OracleTruth {
+        let execution = self.execute(example, program);
+        let correct = self.judge(example, &execution);
+        match levels {
+            OracleLevels::Unit => unit_truth(self.oracle_score(example, program, rule), correct),
+            OracleLevels::Paper => match &execution.result {
+                Err(_) => PaperLosses::NOT_EXECUTABLE,
+                Ok(Output::Answer(Value::Null)) => PaperLosses {
+                    kept: 0.0,
+                    flipped: Some(-1.0),
+                },
+                Ok(_) => PaperLosses::similarity(f64::from(u8::from(correct))),
+            }
+            .truth(correct),
         }
     }
 }

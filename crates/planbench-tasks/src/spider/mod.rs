@@ -22,9 +22,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use planbench_core::{Example, ExecError, Execution, OracleRule, Output, Prompt, Task, TaskError};
+use planbench_core::{
+    Example, ExecError, Execution, OracleLevels, OracleRule, OracleTruth, Output, Prompt, Task,
+    TaskError,
+};
 
 use crate::memo::{Memo, MemoLimits, MemoStats, MemoValue};
+use crate::paper_levels::{unit_truth, PaperLosses};
 use crate::templates::Templates;
 use bm25::Bm25;
 use data::Record;
@@ -287,6 +291,41 @@ impl SpiderTask {
             (true, true) => 1.0,
             (true, false) => 0.0,
             _ => compare::soft_f1(&gold.rows, &pred.rows),
+        }
+    }
+
+    /// The paper's evaluator losses for `program` (see [`OracleLevels::Paper`]): the gold or
+    /// the program failing to execute as the paper's `OracleEvaluator` treats them; when gold
+    /// has no rows, an empty result is best (flipped: middle) and a non-empty one middle
+    /// (flipped: best); otherwise the similarity of the first 5 rows (`rule`: the paper's soft
+    /// F1, unclamped, or the official correctness as 0 or 1).
+    fn paper_losses(&self, example: &Example, program: &str, rule: OracleRule) -> PaperLosses {
+        let Some(db) = example.db_id.as_deref() else {
+            return PaperLosses::GOLD_FAILED;
+        };
+        let gold = self.gold_run(db, &example.gold, Fetch::First(ORACLE_ROWS));
+        let Ok(gold) = gold.as_ref() else {
+            return PaperLosses::GOLD_FAILED;
+        };
+        let pred = self.first_rows(db, program, ORACLE_ROWS);
+        let Ok(pred) = pred.as_ref() else {
+            return PaperLosses::NOT_EXECUTABLE;
+        };
+        match (rule, gold.rows.is_empty(), pred.rows.is_empty()) {
+            (OracleRule::Paper, true, true) => PaperLosses {
+                kept: -1.0,
+                flipped: Some(0.0),
+            },
+            (OracleRule::Paper, true, false) => PaperLosses {
+                kept: 0.0,
+                flipped: Some(-1.0),
+            },
+            (OracleRule::Paper, false, _) => {
+                PaperLosses::similarity(compare::soft_f1(&gold.rows, &pred.rows))
+            }
+            (OracleRule::Exact, _, _) => {
+                PaperLosses::similarity(f64::from(u8::from(self.is_correct(example, program))))
+            }
         }
     }
 
@@ -670,6 +709,25 @@ impl Task for SpiderTask {
         match rule {
             OracleRule::Paper => self.paper_oracle(example, program).clamp(0.0, 1.0),
             OracleRule::Exact => f64::from(u8::from(self.is_correct(example, program))),
+        }
+    }
+
+    /// [`OracleLevels::Unit`]: [`Task::oracle_score`], flipped to `1 - score`.
+    /// [`OracleLevels::Paper`]: the paper's `OracleEvaluator` levels rescaled to `(1 - loss) / 2`
+    /// (see [`SpiderTask::paper_oracle`] for the similarity): a gold that fails makes every
+    /// candidate 0 with no flip; a program that fails is 0 (flipped 1); an executed one is
+    /// `(1 + F1) / 2` (flipped `(2 - F1) / 2`), so it ranks above any program that fails.
+    fn oracle_truth(
+        &self,
+        example: &Example,
+        program: &str,
+        rule: OracleRule,
+        levels: OracleLevels,
+    ) -> OracleTruth {
+        let correct = self.is_correct(example, program);
+        match levels {
+            OracleLevels::Unit => unit_truth(self.oracle_score(example, program, rule), correct),
+            OracleLevels::Paper => self.paper_losses(example, program, rule).truth(correct),
         }
     }
 }

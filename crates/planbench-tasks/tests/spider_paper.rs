@@ -1,0 +1,71 @@
+//! The paper's protocol switches of the Spider task, each against planbench's behaviour on a
+//! constructed case over a real database.
+
+mod spider_common;
+
+use planbench_core::{OracleLevels, OracleRule, Task};
+use planbench_tasks::spider::SpiderMetric;
+use spider_common::{dev_task, example};
+
+const DB: &str = "concert_singer";
+
+#[test]
+fn paper_levels_rank_a_failing_program_below_a_wrong_one() {
+    let task = dev_task(SpiderMetric::TestSuite);
+    let gold = example(DB, "SELECT name, country FROM singer WHERE age > 40");
+    let truth = |sql: &str, levels| task.oracle_truth(&gold, sql, OracleRule::Paper, levels);
+    let right = truth(&gold.gold, OracleLevels::Paper);
+    let half = truth(
+        "SELECT name, age FROM singer WHERE age > 40",
+        OracleLevels::Paper,
+    );
+    let wrong = truth("SELECT 'x'", OracleLevels::Paper);
+    let broken = truth("SELECT nme FROM singer", OracleLevels::Paper);
+    // Soft F1 1, 0.5, 0 and a failure: (1 + F1) / 2 kept, (2 - F1) / 2 flipped; 0 and 1.
+    assert!((right.kept - 1.0).abs() < 1e-6 && (right.flipped.unwrap() - 0.5).abs() < 1e-6);
+    assert!((half.kept - 0.75).abs() < 1e-6 && (half.flipped.unwrap() - 0.75).abs() < 1e-6);
+    assert!((wrong.kept - 0.5).abs() < 1e-6 && (wrong.flipped.unwrap() - 1.0).abs() < 1e-6);
+    assert_eq!((broken.kept, broken.flipped), (0.0, Some(1.0)));
+    assert!(right.correct && !half.correct && !wrong.correct && !broken.correct);
+    // planbench's unit levels put the wrong and the failing program level, at 0.
+    let unit_wrong = truth("SELECT 'x'", OracleLevels::Unit);
+    let unit_broken = truth("SELECT nme FROM singer", OracleLevels::Unit);
+    assert!(unit_wrong.kept.abs() < 1e-9 && unit_broken.kept == 0.0);
+    assert_eq!(unit_broken.flipped, Some(1.0));
+    // Empty gold: an empty result is best (flipped: middle), a non-empty one the reverse.
+    let empty = example(DB, "SELECT name FROM singer WHERE age > 1000");
+    let t = task.oracle_truth(
+        &empty,
+        "SELECT age FROM singer WHERE 0",
+        OracleRule::Paper,
+        OracleLevels::Paper,
+    );
+    assert_eq!((t.kept, t.flipped), (1.0, Some(0.5)));
+    let t = task.oracle_truth(
+        &empty,
+        "SELECT name FROM singer",
+        OracleRule::Paper,
+        OracleLevels::Paper,
+    );
+    assert_eq!((t.kept, t.flipped), (0.5, Some(1.0)));
+    // The exact rule keeps the levels with correctness for the similarity.
+    let t = task.oracle_truth(
+        &gold,
+        "SELECT name, age FROM singer WHERE age > 40",
+        OracleRule::Exact,
+        OracleLevels::Paper,
+    );
+    assert_eq!((t.kept, t.flipped), (0.5, Some(1.0)));
+}
+
+#[test]
+fn paper_levels_never_flip_when_the_gold_fails() {
+    let task = dev_task(SpiderMetric::TestSuite);
+    let broken_gold = example(DB, "SELECT nope FROM singer");
+    for sql in ["SELECT name FROM singer", "SELECT nme FROM singer"] {
+        let paper = task.oracle_truth(&broken_gold, sql, OracleRule::Paper, OracleLevels::Paper);
+        assert_eq!((paper.kept, paper.flipped), (0.0, None), "{sql}");
+        let unit = task.oracle_truth(&broken_gold, sql, OracleRule::Paper, OracleLevels::Unit);
+        assert_eq!((unit.kept, unit.flipped), (0.0, Some(1.0)), "{sql}");
+    }
+}
