@@ -37,7 +37,8 @@ pub fn outcome(record: &ExampleRecord) -> ExampleOutcome {
         // Cached calls count with the time they originally took.
         seconds: record.seconds + record.cost.cached_seconds,
         llm_calls: record.cost.llm_calls as f64,
-        tokens: (record.cost.prompt_tokens + record.cost.completion_tokens) as f64,
+        tokens: record.cost.tokens() as f64,
+        flops: record.cost.flops(),
     }
 }
 
@@ -213,7 +214,7 @@ fn group_cells(loader: &Loader, members: &[StoredRun]) -> Result<Vec<Cell>, Expe
             continue;
         }
         let loaded = loader.task(&spec.task)?;
-        let examples = crate::select::choose(&loaded.examples, &spec.selection);
+        let examples = crate::select::choose(&loaded.examples, &spec.selection)?;
         measured.insert(
             accuracy.to_bits(),
             measured_accuracy(loaded.task.as_ref(), &examples, &run.records),

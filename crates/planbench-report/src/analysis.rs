@@ -84,6 +84,9 @@ pub struct CellSummary {
     pub llm_calls: f64,
     /// Mean tokens per example.
     pub tokens: f64,
+    /// Mean estimated FLOPs per example (0 when unknown).
+    #[serde(default)]
+    pub flops: f64,
     /// Cost relative to the baseline at the same accuracy; `None` without a baseline cell.
     pub vs_baseline: Option<CostRatios>,
     /// Seconds of every example, in input order (for distribution plots).
@@ -191,7 +194,7 @@ pub fn analyse_sweep(
     })
 }
 
-fn validate_options(options: &AnalysisOptions) -> Result<(), ReportError> {
+pub(crate) fn validate_options(options: &AnalysisOptions) -> Result<(), ReportError> {
     let invalid = |name: &'static str, reason: String| ReportError::InvalidOption { name, reason };
     if options.baseline.trim().is_empty() {
         return Err(invalid("baseline", "empty planner name".into()));
@@ -224,7 +227,7 @@ pub(crate) fn describe(cell: &Cell) -> String {
     }
 }
 
-fn validate_cell(cell: &Cell) -> Result<(), ReportError> {
+pub(crate) fn validate_cell(cell: &Cell) -> Result<(), ReportError> {
     let invalid = |reason: String| ReportError::InvalidCell {
         cell: describe(cell),
         reason,
@@ -255,6 +258,7 @@ fn validate_cell(cell: &Cell) -> Result<(), ReportError> {
             ("seconds", outcome.seconds),
             ("llm_calls", outcome.llm_calls),
             ("tokens", outcome.tokens),
+            ("flops", outcome.flops),
         ] {
             if !(value.is_finite() && value >= 0.0) {
                 return Err(invalid(format!(
@@ -355,7 +359,10 @@ fn mean_of(outcomes: &[ExampleOutcome], field: impl Fn(&ExampleOutcome) -> f64) 
     outcomes.iter().map(field).sum::<f64>() / outcomes.len() as f64
 }
 
-fn summarise(cell: &Cell, options: &AnalysisOptions) -> Result<CellSummary, ReportError> {
+pub(crate) fn summarise(
+    cell: &Cell,
+    options: &AnalysisOptions,
+) -> Result<CellSummary, ReportError> {
     let correct: Vec<f64> = cell
         .outcomes
         .iter()
@@ -377,6 +384,7 @@ fn summarise(cell: &Cell, options: &AnalysisOptions) -> Result<CellSummary, Repo
         seconds: mean_of(&cell.outcomes, |o| o.seconds),
         llm_calls: mean_of(&cell.outcomes, |o| o.llm_calls),
         tokens: mean_of(&cell.outcomes, |o| o.tokens),
+        flops: mean_of(&cell.outcomes, |o| o.flops),
         vs_baseline: None,
         seconds_per_example: cell.outcomes.iter().map(|o| o.seconds).collect(),
     })
@@ -395,7 +403,7 @@ fn cost_ratios(cell: &Cell, base: &Cell) -> CostRatios {
 }
 
 /// Paired test of `cell` against `base` on the examples both have.
-fn compare(
+pub(crate) fn compare(
     cell: &Cell,
     base: &Cell,
     options: &AnalysisOptions,
@@ -468,6 +476,7 @@ mod tests {
             seconds,
             llm_calls: 2.0,
             tokens: 100.0,
+            flops: 0.0,
         }
     }
 

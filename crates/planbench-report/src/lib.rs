@@ -44,6 +44,9 @@ pub struct ExampleOutcome {
     pub llm_calls: f64,
     /// Prompt plus completion tokens.
     pub tokens: f64,
+    /// Estimated FLOPs of every call made for the example (0 when the model sizes are unknown).
+    #[serde(default)]
+    pub flops: f64,
 }
 
 /// One stored run: a planner, optionally at a nominal discriminator accuracy, and its outcomes.

@@ -19,6 +19,7 @@ fn missing_font_skips_plots_with_a_warning() {
             seconds: 1.5,
             llm_calls: 3.0,
             tokens: 420.0,
+            flops: 0.0,
         }],
     };
     let analysis = analyse_sweep(&[cell], &AnalysisOptions::default()).unwrap();

@@ -27,6 +27,7 @@ fn cell(planner: &str, accuracy: Option<f64>, solved: usize, base_seconds: f64) 
                     * if i == 3 { 8.0 } else { 1.0 },
                 llm_calls: base_seconds * 2.0,
                 tokens: base_seconds * 300.0,
+                flops: 0.0,
             })
             .collect(),
     }

@@ -34,6 +34,7 @@ fn sized_cell(
                 seconds: seconds * (1.0 + (i % 3) as f64 / 10.0),
                 llm_calls: calls,
                 tokens: calls * 250.0,
+                flops: 0.0,
             })
             .collect(),
     }
@@ -166,6 +167,7 @@ fn holm_correction_can_decide_significance() {
                     seconds: 1.0,
                     llm_calls: 1.0,
                     tokens: 1.0,
+                    flops: 0.0,
                 }));
             }
             [rerank, tree]
