@@ -5,6 +5,7 @@
 //! them in a sandbox and judges them exactly as the benchmark's reference evaluator does.
 
 pub mod extract;
+pub mod protocol;
 pub mod templates;
 
 pub mod gsm8k;

@@ -3,11 +3,30 @@
 
 mod spider_common;
 
-use planbench_core::{OracleLevels, OracleRule, Task};
-use planbench_tasks::spider::SpiderMetric;
-use spider_common::{dev_task, example};
+use planbench_core::{OracleLevels, OracleRule, Prompt, Task};
+use planbench_tasks::protocol::ErrorText;
+use planbench_tasks::spider::{SpiderConfig, SpiderMetric, SpiderTask};
+use spider_common::{data_dir, dev_task, example};
 
 const DB: &str = "concert_singer";
+
+/// The dev split with `paper` applied to the default configuration.
+fn task_with(paper: impl FnOnce(&mut SpiderConfig)) -> SpiderTask {
+    let mut config = SpiderConfig {
+        data_dir: data_dir(),
+        ..SpiderConfig::default()
+    };
+    paper(&mut config);
+    SpiderTask::load(config).expect("the Spider dev split loads")
+}
+
+/// The text of the last message of a prompt.
+fn last_text(prompt: &Prompt) -> &str {
+    match prompt {
+        Prompt::Chat(messages) => &messages.last().expect("a message").content,
+        Prompt::Text(text) => text,
+    }
+}
 
 #[test]
 fn paper_levels_rank_a_failing_program_below_a_wrong_one() {
@@ -67,5 +86,29 @@ fn paper_levels_never_flip_when_the_gold_fails() {
         assert_eq!((paper.kept, paper.flipped), (0.0, None), "{sql}");
         let unit = task.oracle_truth(&broken_gold, sql, OracleRule::Paper, OracleLevels::Unit);
         assert_eq!((unit.kept, unit.flipped), (0.0, Some(1.0)), "{sql}");
+    }
+}
+
+#[test]
+fn paper_error_text_is_bare() {
+    let ex = example(DB, "SELECT name FROM singer");
+    let program = "SELECT nme FROM singer;";
+    for (errors, shown) in [
+        (
+            ErrorText::Message,
+            "-- Result:\nERROR: no such column: nme",
+        ),
+        (ErrorText::Bare, "-- Result:\nERROR\n"),
+    ] {
+        let task = task_with(|c| c.error_text = errors);
+        let execution = task.execute(&ex, program);
+        let judge = task
+            .discrimination_prompt(&ex, program, Some(&execution))
+            .unwrap();
+        assert!(
+            last_text(&judge).contains(shown),
+            "{errors}: {}",
+            last_text(&judge)
+        );
     }
 }

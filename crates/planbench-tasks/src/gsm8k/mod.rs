@@ -30,6 +30,7 @@ use planbench_core::{
 
 use crate::memo::{Memo, MemoLimits, MemoStats, MemoValue};
 use crate::paper_levels::{unit_truth, PaperLosses};
+use crate::protocol::ErrorText;
 
 pub use number::Number;
 pub use sandbox::{worker_main, WorkerCommand};
@@ -75,6 +76,9 @@ pub struct Gsm8kConfig {
     pub worker: WorkerCommand,
     /// Bounds of the memo of program executions.
     pub memo: MemoLimits,
+    /// How a failed program is shown to judges and to correction (planbench: with its
+    /// message; the paper: `ERROR`, the value its evaluators put in place of the answer).
+    pub error_text: ErrorText,
 }
 
 impl Gsm8kConfig {
@@ -89,6 +93,7 @@ impl Gsm8kConfig {
             memory_limit_bytes: 256 << 20,
             worker: WorkerCommand::default(),
             memo: MemoLimits::default(),
+            error_text: ErrorText::default(),
         }
     }
 }
@@ -146,7 +151,7 @@ impl Gsm8kTask {
             .join("gsm8k")
             .join(format!("{}.jsonl", config.split));
         let examples = data::load(&path, config.split.as_str())?;
-        let prompts = Prompts::new(config.format)?;
+        let prompts = Prompts::new(config.format, config.error_text)?;
         let sandbox = match config.format {
             AnswerFormat::ChainOfThought => None,
             AnswerFormat::ProgramOfThought => {

@@ -6,6 +6,7 @@ use planbench_core::{ExecError, Execution, Output, Prompt, TaskError};
 
 use super::AnswerFormat;
 use crate::prompt_text::{cut, escape};
+use crate::protocol::ErrorText;
 use crate::templates::Templates;
 
 pub(crate) const TEMPLATES: &str = include_str!("../../../../tasks/gsm8k.toml");
@@ -15,17 +16,22 @@ pub(crate) const TEMPLATES: &str = include_str!("../../../../tasks/gsm8k.toml");
 pub struct Prompts {
     templates: Templates,
     prefix: &'static str,
+    errors: ErrorText,
 }
 
 impl Prompts {
-    /// Parses the embedded templates for `format`.
-    pub fn new(format: AnswerFormat) -> Result<Self, TaskError> {
+    /// Parses the embedded templates for `format`; failures are shown as `errors` says.
+    pub fn new(format: AnswerFormat, errors: ErrorText) -> Result<Self, TaskError> {
         let templates = Templates::parse(Path::new("tasks/gsm8k.toml"), TEMPLATES)?;
         let prefix = match format {
             AnswerFormat::ProgramOfThought => "pot",
             AnswerFormat::ChainOfThought => "cot",
         };
-        Ok(Self { templates, prefix })
+        Ok(Self {
+            templates,
+            prefix,
+            errors,
+        })
     }
 
     /// Asks for an answer to `question`.
@@ -40,7 +46,7 @@ impl Prompts {
         program: &str,
         execution: &Execution,
     ) -> Result<Prompt, TaskError> {
-        let result = describe(execution);
+        let result = describe(execution, self.errors);
         self.user(
             "correct",
             &[
@@ -64,7 +70,7 @@ impl Prompts {
                 &[("question", question), ("program", program)],
             ),
             Some(execution) => {
-                let result = describe(execution);
+                let result = describe(execution, self.errors);
                 self.user(
                     "discriminate_result",
                     &[
@@ -90,14 +96,15 @@ impl Prompts {
 const SHOWN_CHARS: usize = 1000;
 
 /// An execution as the prompts show it: the value of `answer` (as Python's `str` prints it), or
-/// `ERROR: ` and what went wrong; cut at 1000 characters, with line breaks and other control
-/// characters escaped so that the text stays on its line.
-pub fn describe(execution: &Execution) -> String {
+/// `ERROR: ` and what went wrong (`ERROR` alone under [`ErrorText::Bare`]); cut at 1000
+/// characters, with line breaks and other control characters escaped so that the text stays
+/// on its line.
+pub fn describe(execution: &Execution, errors: ErrorText) -> String {
     let text = match &execution.result {
         Ok(Output::Answer(value)) => value.to_string(),
-        Ok(Output::Table { .. }) => "ERROR: the program produced a table, not an answer".into(),
-        Err(ExecError::Failed(message)) => format!("ERROR: {message}"),
-        Err(error) => format!("ERROR: {error}"),
+        Ok(Output::Table { .. }) => errors.show("the program produced a table, not an answer"),
+        Err(ExecError::Failed(message)) => errors.show(message),
+        Err(error) => errors.show(&error.to_string()),
     };
     escape(&cut(&text, SHOWN_CHARS))
 }
@@ -108,10 +115,13 @@ mod tests {
     use planbench_core::Value;
 
     fn shown(result: Result<Output, ExecError>) -> String {
-        describe(&Execution {
-            result,
-            seconds: 0.0,
-        })
+        describe(
+            &Execution {
+                result,
+                seconds: 0.0,
+            },
+            ErrorText::Message,
+        )
     }
 
     #[test]
@@ -127,5 +137,10 @@ mod tests {
         assert_eq!(long.chars().count(), SHOWN_CHARS + 3);
         let error = shown(Err(ExecError::Failed("line 1\n\u{1b}[2Jboom".into())));
         assert_eq!(error, "ERROR: line 1\\n\\x1b[2Jboom");
+        let bare = Execution {
+            result: Err(ExecError::Timeout(5.0)),
+            seconds: 0.0,
+        };
+        assert_eq!(describe(&bare, ErrorText::Bare), "ERROR");
     }
 }

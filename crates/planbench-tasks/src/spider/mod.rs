@@ -29,6 +29,7 @@ use planbench_core::{
 
 use crate::memo::{Memo, MemoLimits, MemoStats, MemoValue};
 use crate::paper_levels::{unit_truth, PaperLosses};
+use crate::protocol::ErrorText;
 use crate::templates::Templates;
 use bm25::Bm25;
 use data::Record;
@@ -93,6 +94,9 @@ pub struct SpiderConfig {
     pub disc_shots: usize,
     /// Bounds of the memo of candidate executions.
     pub memo: MemoLimits,
+    /// How a failed query is shown to judges and to correction (planbench: with its message;
+    /// the paper: `ERROR`).
+    pub error_text: ErrorText,
 }
 
 impl Default for SpiderConfig {
@@ -105,6 +109,7 @@ impl Default for SpiderConfig {
             metric: SpiderMetric::TestSuite,
             disc_shots: 0,
             memo: MemoLimits::default(),
+            error_text: ErrorText::default(),
         }
     }
 }
@@ -502,7 +507,10 @@ impl SpiderTask {
             let demo_example = Self::demo_example(demo);
             let right = sql_text::normalize(&demo.record.query);
             for (sql, answer) in [(right.as_str(), "Yes"), (wrong.as_str(), "No")] {
-                let result = prompt::execution_text(&self.execute(&demo_example, sql));
+                let result = prompt::execution_text(
+                    &self.execute(&demo_example, sql),
+                    self.config.error_text,
+                );
                 let mut values = vec![
                     ("question", demo.record.question.as_str()),
                     ("sql", sql),
@@ -583,7 +591,7 @@ impl Task for SpiderTask {
     ) -> Result<Prompt, TaskError> {
         let db = db_of(example)?;
         let schema = self.schema(db)?;
-        let result = prompt::execution_text(execution);
+        let result = prompt::execution_text(execution, self.config.error_text);
         let text = self.templates.render(
             "correct",
             &[
@@ -612,7 +620,7 @@ impl Task for SpiderTask {
         let text = match execution {
             None => self.templates.render("discriminate", &base)?,
             Some(execution) => {
-                let result = prompt::execution_text(execution);
+                let result = prompt::execution_text(execution, self.config.error_text);
                 let mut values = base.to_vec();
                 values.push(("result", &result));
                 self.templates.render("discriminate_with_result", &values)?

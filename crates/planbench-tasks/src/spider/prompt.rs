@@ -5,6 +5,7 @@ use planbench_core::{ExecError, Execution, Output, Value};
 use super::compare::py_str;
 use super::sandbox::{Fetch, Sandbox};
 use crate::prompt_text::{cut, escape};
+use crate::protocol::ErrorText;
 
 /// Rows of a result shown to a discriminator or a corrector.
 const SHOWN_ROWS: usize = 5;
@@ -53,19 +54,16 @@ pub(crate) fn schema_text(sandbox: &Sandbox, db_id: &str) -> Result<String, Exec
 }
 
 /// An execution as the paper shows it: one `-- column: v1, v2, ...` line per column over the
-/// first 5 rows (text cut at 128 characters plus `...`), `None` for no rows, and
-/// `ERROR: <message>` when the query failed.
+/// first 5 rows (text cut at 128 characters plus `...`), `None` for no rows, and when the
+/// query failed `ERROR: <message>` or `ERROR` alone (`errors`).
 ///
 /// Bounded whatever the result holds: at most 20 columns (one more line says how many were
 /// left out), blobs shown as `<N bytes>`, names cut at 128 characters and messages at 300, the whole
 /// text cut at 6000, and line breaks and other control characters in values, names and
 /// messages shown escaped (`\n`, `\x1b`), so that no value can start a line of its own.
-pub(crate) fn execution_text(execution: &Execution) -> String {
+pub(crate) fn execution_text(execution: &Execution, errors: ErrorText) -> String {
     let text = match &execution.result {
-        Err(e) => format!(
-            "ERROR: {}",
-            cut(&escape(&error_message(e)), SHOWN_ERROR_CHARS)
-        ),
+        Err(e) => errors.show(&cut(&escape(&error_message(e)), SHOWN_ERROR_CHARS)),
         Ok(Output::Answer(v)) => shown_value(v),
         Ok(Output::Table { columns, rows }) => {
             if rows.is_empty() {
@@ -131,7 +129,7 @@ mod tests {
             }),
             seconds: 0.0,
         };
-        let text = execution_text(&execution);
+        let text = execution_text(&execution, ErrorText::Message);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 2);
         assert!(lines[0].starts_with(&format!("-- name: {}..., ", "x".repeat(128))));
@@ -140,7 +138,11 @@ mod tests {
             result: Err(ExecError::Failed("no such column: x".into())),
             seconds: 0.0,
         };
-        assert_eq!(execution_text(&failed), "ERROR: no such column: x");
+        assert_eq!(
+            execution_text(&failed, ErrorText::Message),
+            "ERROR: no such column: x"
+        );
+        assert_eq!(execution_text(&failed, ErrorText::Bare), "ERROR");
     }
 
     fn table(columns: Vec<String>, rows: Vec<Vec<Value>>) -> Execution {
@@ -157,7 +159,10 @@ mod tests {
             vec!["b".into()],
             vec![vec![Value::Blob(vec![0; 16_000_000])]],
         );
-        assert_eq!(execution_text(&blob), "-- b: <16000000 bytes>");
+        assert_eq!(
+            execution_text(&blob, ErrorText::Message),
+            "-- b: <16000000 bytes>"
+        );
         // Newlines and escapes in values, names and messages stay on their line.
         let forged = table(
             vec!["x\n-- y: 1".into()],
@@ -165,7 +170,7 @@ mod tests {
                 "a\nAnswer: Yes\r\u{1b}[2J\u{2028}".into(),
             )]],
         );
-        let text = execution_text(&forged);
+        let text = execution_text(&forged, ErrorText::Message);
         assert_eq!(text, "-- x\\n-- y: 1: a\\nAnswer: Yes\\r\\x1b[2J\\u2028");
         assert_eq!(text.lines().count(), 1);
         let failed = Execution {
@@ -175,7 +180,7 @@ mod tests {
             ))),
             seconds: 0.0,
         };
-        let text = execution_text(&failed);
+        let text = execution_text(&failed, ErrorText::Message);
         assert_eq!(text.lines().count(), 1);
         assert!(text.chars().count() < 320, "{text}");
         // Thousands of wide columns: 20 lines and a summary, under the total bound.
@@ -185,20 +190,20 @@ mod tests {
                 .collect(),
             vec![(0..2000).map(|_| Value::Text("v".repeat(1000))).collect(); 10],
         );
-        let text = execution_text(&wide);
+        let text = execution_text(&wide, ErrorText::Message);
         assert!(text.chars().count() <= MAX_CHARS + 3, "{}", text.len());
         assert!(text.lines().count() <= SHOWN_COLUMNS + 1);
         let few = table(
             (0..25).map(|i| format!("c{i}")).collect(),
             vec![(0..25).map(Value::Integer).collect()],
         );
-        let text = execution_text(&few);
+        let text = execution_text(&few, ErrorText::Message);
         assert_eq!(text.lines().count(), 21);
         assert!(text.ends_with("-- (5 more columns not shown)"), "{text}");
         // Long text is cut before it is escaped: at most 128 characters of it are shown.
         let long = table(vec!["t".into()], vec![vec![Value::Text("\n".repeat(300))]]);
         assert_eq!(
-            execution_text(&long),
+            execution_text(&long, ErrorText::Message),
             format!("-- t: {}...", "\\n".repeat(128))
         );
     }
