@@ -13,11 +13,43 @@ use planbench_core::{ChatMessage, Prompt, Role, TaskError};
 pub struct Templates {
     source: PathBuf,
     entries: BTreeMap<String, String>,
+    /// The text of every file parsed into these templates, in order (what the prompt-template
+    /// digest covers).
+    text: String,
 }
 
 impl Templates {
     /// Parses template text; `source` names it in errors.
     pub fn parse(source: &Path, text: &str) -> Result<Self, TaskError> {
+        Ok(Self {
+            source: source.to_path_buf(),
+            entries: Self::entries(source, text)?,
+            text: text.to_string(),
+        })
+    }
+
+    /// Adds the templates of a second file; a name both files define is an error.
+    pub fn extend(&mut self, source: &Path, text: &str) -> Result<(), TaskError> {
+        let added = Self::entries(source, text)?;
+        if let Some(name) = added.keys().find(|name| self.entries.contains_key(*name)) {
+            return Err(TaskError::Invalid(format!(
+                "{}: template `{name}` is already defined in {}",
+                source.display(),
+                self.source.display()
+            )));
+        }
+        self.entries.extend(added);
+        self.text.push('\n');
+        self.text.push_str(text);
+        Ok(())
+    }
+
+    /// The text of the files these templates come from, one after the other.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    fn entries(source: &Path, text: &str) -> Result<BTreeMap<String, String>, TaskError> {
         let entries: BTreeMap<String, String> =
             toml::from_str(text).map_err(|e: toml::de::Error| {
                 let line = e
@@ -30,10 +62,7 @@ impl Templates {
                     message: e.message().to_string(),
                 }
             })?;
-        Ok(Self {
-            source: source.to_path_buf(),
-            entries,
-        })
+        Ok(entries)
     }
 
     /// Reads and parses a template file.
@@ -133,6 +162,16 @@ mod tests {
             without.chat("Hi".into()),
             Prompt::Chat(vec![ChatMessage::new(Role::User, "Hi")])
         );
+    }
+
+    #[test]
+    fn extending_adds_names_and_text_and_refuses_twins() {
+        let mut t = Templates::parse(Path::new("a.toml"), "a = \"x\"\n").unwrap();
+        t.extend(Path::new("b.toml"), "b = \"y\"\n").unwrap();
+        assert_eq!(t.render("b", &[]).unwrap(), "y");
+        assert_eq!(t.text(), "a = \"x\"\n\nb = \"y\"\n");
+        let err = t.extend(Path::new("c.toml"), "a = \"z\"\n").unwrap_err();
+        assert!(err.to_string().contains("`a` is already defined"), "{err}");
     }
 
     #[test]

@@ -6,7 +6,7 @@ mod gsm8k_support;
 use gsm8k_support::{config, data_dir};
 use planbench_core::{Example, Prompt, Task};
 use planbench_tasks::gsm8k::{AnswerFormat, Gsm8kConfig, Gsm8kTask, Split};
-use planbench_tasks::protocol::ErrorText;
+use planbench_tasks::protocol::{CorrectionFeedback, ErrorText};
 
 /// The program-of-thought test split with `paper` applied to the test configuration.
 fn task_with(paper: impl FnOnce(&mut Gsm8kConfig)) -> Gsm8kTask {
@@ -55,4 +55,25 @@ fn paper_error_text_is_bare() {
             last_text(&judge)
         );
     }
+}
+
+#[test]
+fn paper_correction_shows_no_execution_result() {
+    let ex = example("2");
+    let program = "answer = 1 / 0";
+    let planbench = task_with(|_| {});
+    let paper = task_with(|c| c.correction_feedback = CorrectionFeedback::None);
+    let execution = planbench.execute(&ex, program);
+    let with = planbench
+        .correction_prompt(&ex, program, &execution)
+        .unwrap();
+    let without = paper.correction_prompt(&ex, program, &execution).unwrap();
+    let tail = "## Buggy Python Program:\n```python\nanswer = 1 / 0\n```\n";
+    assert!(last_text(&with).contains(&format!("{tail}## Result: ERROR: ")));
+    assert!(last_text(&without).ends_with(&format!("{tail}## Fixed Python Program:")));
+    // The digest covers the templates in use: planbench's file alone, or it and the paper's.
+    let file = include_str!("../../../tasks/gsm8k.toml");
+    assert_eq!(planbench.prompt_templates(), file);
+    assert!(paper.prompt_templates().starts_with(file));
+    assert!(paper.prompt_templates().len() > file.len());
 }

@@ -4,7 +4,7 @@
 mod spider_common;
 
 use planbench_core::{OracleLevels, OracleRule, Prompt, Task};
-use planbench_tasks::protocol::ErrorText;
+use planbench_tasks::protocol::{CorrectionFeedback, ErrorText};
 use planbench_tasks::spider::{SpiderConfig, SpiderMetric, SpiderTask};
 use spider_common::{data_dir, dev_task, example};
 
@@ -94,10 +94,7 @@ fn paper_error_text_is_bare() {
     let ex = example(DB, "SELECT name FROM singer");
     let program = "SELECT nme FROM singer;";
     for (errors, shown) in [
-        (
-            ErrorText::Message,
-            "-- Result:\nERROR: no such column: nme",
-        ),
+        (ErrorText::Message, "-- Result:\nERROR: no such column: nme"),
         (ErrorText::Bare, "-- Result:\nERROR\n"),
     ] {
         let task = task_with(|c| c.error_text = errors);
@@ -111,4 +108,34 @@ fn paper_error_text_is_bare() {
             last_text(&judge)
         );
     }
+}
+
+#[test]
+fn paper_correction_shows_no_execution_result() {
+    let ex = example(DB, "SELECT name FROM singer");
+    let program = "SELECT nme FROM singer;";
+    let planbench = task_with(|_| {});
+    let paper = task_with(|c| c.correction_feedback = CorrectionFeedback::None);
+    let execution = planbench.execute(&ex, program);
+    let with = planbench
+        .correction_prompt(&ex, program, &execution)
+        .unwrap();
+    let without = paper.correction_prompt(&ex, program, &execution).unwrap();
+    let tail = "-- Buggy SQL:\nSELECT nme FROM singer;\n";
+    assert!(last_text(&with).contains(&format!(
+        "{tail}-- Execution result:\nERROR: no such column"
+    )));
+    assert!(
+        last_text(&without).ends_with(&format!("{tail}-- Fixed SQL:")),
+        "{}",
+        last_text(&without)
+    );
+    assert!(!last_text(&without).contains("ERROR"));
+    // The digest covers the templates in use: planbench's file alone, or it and the paper's.
+    let file = include_str!("../../../tasks/spider.toml");
+    assert_eq!(planbench.prompt_templates(), file);
+    assert!(paper.prompt_templates().starts_with(file));
+    assert!(paper
+        .prompt_templates()
+        .contains("correct_without_result = "));
 }

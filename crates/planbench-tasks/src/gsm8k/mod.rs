@@ -30,7 +30,7 @@ use planbench_core::{
 
 use crate::memo::{Memo, MemoLimits, MemoStats, MemoValue};
 use crate::paper_levels::{unit_truth, PaperLosses};
-use crate::protocol::ErrorText;
+use crate::protocol::{CorrectionFeedback, ErrorText};
 
 pub use number::Number;
 pub use sandbox::{worker_main, WorkerCommand};
@@ -79,6 +79,9 @@ pub struct Gsm8kConfig {
     /// How a failed program is shown to judges and to correction (planbench: with its
     /// message; the paper: `ERROR`, the value its evaluators put in place of the answer).
     pub error_text: ErrorText,
+    /// What correction prompts show besides the question and the program (planbench: the
+    /// execution result; the paper: nothing).
+    pub correction_feedback: CorrectionFeedback,
 }
 
 impl Gsm8kConfig {
@@ -94,6 +97,7 @@ impl Gsm8kConfig {
             worker: WorkerCommand::default(),
             memo: MemoLimits::default(),
             error_text: ErrorText::default(),
+            correction_feedback: CorrectionFeedback::default(),
         }
     }
 }
@@ -151,7 +155,7 @@ impl Gsm8kTask {
             .join("gsm8k")
             .join(format!("{}.jsonl", config.split));
         let examples = data::load(&path, config.split.as_str())?;
-        let prompts = Prompts::new(config.format, config.error_text)?;
+        let prompts = Prompts::new(config.format, config.error_text, config.correction_feedback)?;
         let sandbox = match config.format {
             AnswerFormat::ChainOfThought => None,
             AnswerFormat::ProgramOfThought => {
@@ -215,8 +219,9 @@ impl Task for Gsm8kTask {
         "gsm8k"
     }
 
+    /// `tasks/gsm8k.toml`, followed by the paper-protocol templates when a switch uses them.
     fn prompt_templates(&self) -> &str {
-        prompts::TEMPLATES
+        self.prompts.templates_text()
     }
 
     fn generation_prompt(&self, example: &Example) -> Result<Prompt, TaskError> {

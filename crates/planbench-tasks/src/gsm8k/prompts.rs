@@ -6,10 +6,12 @@ use planbench_core::{ExecError, Execution, Output, Prompt, TaskError};
 
 use super::AnswerFormat;
 use crate::prompt_text::{cut, escape};
-use crate::protocol::ErrorText;
+use crate::protocol::{CorrectionFeedback, ErrorText};
 use crate::templates::Templates;
 
-pub(crate) const TEMPLATES: &str = include_str!("../../../../tasks/gsm8k.toml");
+const TEMPLATES: &str = include_str!("../../../../tasks/gsm8k.toml");
+/// The templates only the paper's protocol switches use.
+const PAPER_TEMPLATES: &str = include_str!("../../templates/gsm8k_paper.toml");
 
 /// The templates of one answer format.
 #[derive(Debug, Clone)]
@@ -17,12 +19,24 @@ pub struct Prompts {
     templates: Templates,
     prefix: &'static str,
     errors: ErrorText,
+    feedback: CorrectionFeedback,
 }
 
 impl Prompts {
-    /// Parses the embedded templates for `format`; failures are shown as `errors` says.
-    pub fn new(format: AnswerFormat, errors: ErrorText) -> Result<Self, TaskError> {
-        let templates = Templates::parse(Path::new("tasks/gsm8k.toml"), TEMPLATES)?;
+    /// Parses the embedded templates for `format` (with the paper-protocol ones when
+    /// `feedback` needs them); failures are shown as `errors` says.
+    pub fn new(
+        format: AnswerFormat,
+        errors: ErrorText,
+        feedback: CorrectionFeedback,
+    ) -> Result<Self, TaskError> {
+        let mut templates = Templates::parse(Path::new("tasks/gsm8k.toml"), TEMPLATES)?;
+        if feedback == CorrectionFeedback::None {
+            templates.extend(
+                Path::new("crates/planbench-tasks/templates/gsm8k_paper.toml"),
+                PAPER_TEMPLATES,
+            )?;
+        }
         let prefix = match format {
             AnswerFormat::ProgramOfThought => "pot",
             AnswerFormat::ChainOfThought => "cot",
@@ -31,7 +45,13 @@ impl Prompts {
             templates,
             prefix,
             errors,
+            feedback,
         })
+    }
+
+    /// The text of the templates in use (what the prompt-template digest covers).
+    pub fn templates_text(&self) -> &str {
+        self.templates.text()
     }
 
     /// Asks for an answer to `question`.
@@ -39,22 +59,23 @@ impl Prompts {
         self.user("generate", &[("question", question)])
     }
 
-    /// Asks to fix `program`, showing how it executed.
+    /// Asks to fix `program`, showing how it executed unless the paper's feedback (none) is on.
     pub fn correction(
         &self,
         question: &str,
         program: &str,
         execution: &Execution,
     ) -> Result<Prompt, TaskError> {
-        let result = describe(execution, self.errors);
-        self.user(
-            "correct",
-            &[
-                ("question", question),
-                ("program", program),
-                ("result", &result),
-            ],
-        )
+        let base = [("question", question), ("program", program)];
+        match self.feedback {
+            CorrectionFeedback::Execution => {
+                let result = describe(execution, self.errors);
+                let mut values = base.to_vec();
+                values.push(("result", &result));
+                self.user("correct", &values)
+            }
+            CorrectionFeedback::None => self.user("correct_without_result", &base),
+        }
     }
 
     /// Asks whether `program` is correct, with its execution result when given.
@@ -122,6 +143,26 @@ mod tests {
             },
             ErrorText::Message,
         )
+    }
+
+    #[test]
+    fn both_formats_can_correct_without_the_result() {
+        let failed = Execution {
+            result: Err(ExecError::Failed("boom".into())),
+            seconds: 0.0,
+        };
+        for format in AnswerFormat::ALL {
+            let prompts = Prompts::new(format, ErrorText::Message, CorrectionFeedback::None);
+            let Prompt::Chat(messages) = prompts.unwrap().correction("q", "p", &failed).unwrap()
+            else {
+                panic!("a chat prompt")
+            };
+            let text = &messages[1].content;
+            assert!(
+                text.contains("## Buggy") && !text.contains("Result"),
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -29,7 +29,7 @@ use planbench_core::{
 
 use crate::memo::{Memo, MemoLimits, MemoStats, MemoValue};
 use crate::paper_levels::{unit_truth, PaperLosses};
-use crate::protocol::ErrorText;
+use crate::protocol::{CorrectionFeedback, ErrorText};
 use crate::templates::Templates;
 use bm25::Bm25;
 use data::Record;
@@ -38,6 +38,9 @@ use sandbox::{Fetch, Sandbox, Table};
 /// The prompt templates, compiled in.
 const TEMPLATES: &str = include_str!("../../../../tasks/spider.toml");
 const TEMPLATES_PATH: &str = "tasks/spider.toml";
+/// The templates only the paper's protocol switches use, compiled in.
+const PAPER_TEMPLATES: &str = include_str!("../../templates/spider_paper.toml");
+const PAPER_TEMPLATES_PATH: &str = "crates/planbench-tasks/templates/spider_paper.toml";
 /// Rows of gold and prediction the paper's oracle compares.
 const ORACLE_ROWS: usize = 5;
 
@@ -97,6 +100,9 @@ pub struct SpiderConfig {
     /// How a failed query is shown to judges and to correction (planbench: with its message;
     /// the paper: `ERROR`).
     pub error_text: ErrorText,
+    /// What correction prompts show besides schema, question and query (planbench: the
+    /// execution result; the paper: nothing).
+    pub correction_feedback: CorrectionFeedback,
 }
 
 impl Default for SpiderConfig {
@@ -110,6 +116,7 @@ impl Default for SpiderConfig {
             disc_shots: 0,
             memo: MemoLimits::default(),
             error_text: ErrorText::default(),
+            correction_feedback: CorrectionFeedback::default(),
         }
     }
 }
@@ -247,7 +254,10 @@ impl SpiderTask {
             .map(|(index, record)| Demo { index, record })
             .collect();
         let retriever = Bm25::new(demos.iter().map(|d| d.record.question.as_str()));
-        let templates = Templates::parse(Path::new(TEMPLATES_PATH), TEMPLATES)?;
+        let mut templates = Templates::parse(Path::new(TEMPLATES_PATH), TEMPLATES)?;
+        if config.correction_feedback == CorrectionFeedback::None {
+            templates.extend(Path::new(PAPER_TEMPLATES_PATH), PAPER_TEMPLATES)?;
+        }
         let runs = Memo::new(config.memo);
 
         Ok(Self {
@@ -565,8 +575,9 @@ impl Task for SpiderTask {
         "spider"
     }
 
+    /// `tasks/spider.toml`, followed by the paper-protocol templates when a switch uses them.
     fn prompt_templates(&self) -> &str {
-        TEMPLATES
+        self.templates.text()
     }
 
     fn generation_prompt(&self, example: &Example) -> Result<Prompt, TaskError> {
@@ -591,17 +602,22 @@ impl Task for SpiderTask {
     ) -> Result<Prompt, TaskError> {
         let db = db_of(example)?;
         let schema = self.schema(db)?;
-        let result = prompt::execution_text(execution, self.config.error_text);
-        let text = self.templates.render(
-            "correct",
-            &[
-                ("db_id", db),
-                ("schema", &schema),
-                ("question", &example.question),
-                ("sql", program),
-                ("result", &result),
-            ],
-        )?;
+        let mut values = vec![
+            ("db_id", db),
+            ("schema", schema.as_str()),
+            ("question", example.question.as_str()),
+            ("sql", program),
+        ];
+        let result;
+        let name = match self.config.correction_feedback {
+            CorrectionFeedback::Execution => {
+                result = prompt::execution_text(execution, self.config.error_text);
+                values.push(("result", &result));
+                "correct"
+            }
+            CorrectionFeedback::None => "correct_without_result",
+        };
+        let text = self.templates.render(name, &values)?;
         Ok(self.templates.chat(text))
     }
 
