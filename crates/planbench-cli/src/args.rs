@@ -10,7 +10,8 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use planbench_core::OracleRule;
 use planbench_experiment::{
-    DiscriminatorSpec, Environment, GeneratorSpec, HttpSpec, LocalSpec, RunSpec, TaskKind, TaskSpec,
+    DiscriminatorSpec, Environment, GeneratorSpec, HttpSpec, LocalSpec, Protocol, RunSpec, Stratum,
+    TaskKind, TaskSpec,
 };
 use planbench_models::http::Endpoint;
 use planbench_planners::{LlmVariant, MctsFinal, PlannerKind};
@@ -54,14 +55,20 @@ pub struct TaskFlags {
     #[arg(long)]
     pub split: Option<String>,
     /// Use the first N examples.
-    #[arg(long, conflicts_with = "sample")]
+    #[arg(long, conflicts_with_all = ["sample", "examples"])]
     pub limit: Option<usize>,
-    /// Use a reproducible random subset of N examples (see --sample-seed).
-    #[arg(long)]
+    /// Use a reproducible random subset of N examples (see --sample-seed, --stratify).
+    #[arg(long, conflicts_with = "examples")]
     pub sample: Option<usize>,
     /// Seed of --sample.
     #[arg(long)]
     pub sample_seed: Option<u64>,
+    /// Balance --sample over strata (`db`: each Spider database gets its share).
+    #[arg(long, requires = "sample")]
+    pub stratify: Option<Stratum>,
+    /// Use exactly the examples whose ids this file lists, one per line (`#` comments).
+    #[arg(long)]
+    pub examples: Option<PathBuf>,
     /// Spider: execution-accuracy rule (`test-suite` as test-suite-sql-eval, or `bird`).
     #[arg(long)]
     pub metric: Option<SpiderMetric>,
@@ -82,6 +89,7 @@ impl TaskFlags {
         if let Some(kind) = self.task {
             if spec.task.kind() != kind {
                 spec.task = TaskSpec::of(kind);
+                spec.protocol.apply_to_task(spec);
             }
         }
         let task_name = spec.task.kind();
@@ -115,9 +123,11 @@ impl TaskFlags {
             }
         }
         let selection = &mut spec.selection;
-        if self.limit.is_some() || self.sample.is_some() {
+        if self.limit.is_some() || self.sample.is_some() || self.examples.is_some() {
             selection.limit = self.limit;
             selection.sample = self.sample;
+            selection.stratify = self.stratify;
+            selection.examples = self.examples.clone();
         }
         set(&mut selection.sample_seed, self.sample_seed);
         Ok(())
@@ -343,6 +353,10 @@ pub struct SpecFlags {
     /// Start from this spec file (TOML); flags override its fields.
     #[arg(long)]
     pub spec: Option<PathBuf>,
+    /// Start from a protocol's choices: `paper` (Chen et al.'s released code, every switch of
+    /// `planbench protocol`) or `planbench`; the spec file's fields and the flags override it.
+    #[arg(long)]
+    pub protocol: Option<Protocol>,
     #[command(flatten)]
     pub task: TaskFlags,
     /// Planner: greedy, rerank, vote (self-consistency), weighted-vote, correct, tree (MC-ToT) or
@@ -367,8 +381,17 @@ impl SpecFlags {
     /// The spec: the file's (or the default), with every set flag applied, validated.
     pub fn to_spec(&self) -> Result<RunSpec> {
         let mut spec = match &self.spec {
-            Some(path) => planbench_experiment::spec_file::read(path)?,
-            None => RunSpec::default(),
+            Some(path) => planbench_experiment::spec_file::read_under(path, self.protocol)?,
+            None => {
+                let mut spec = RunSpec::default();
+                if let Some(kind) = self.task.task {
+                    spec.task = TaskSpec::of(kind);
+                }
+                if let Some(protocol) = self.protocol {
+                    protocol.apply(&mut spec);
+                }
+                spec
+            }
         };
         self.apply(&mut spec)?;
         spec.validate()

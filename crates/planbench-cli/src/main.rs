@@ -35,6 +35,8 @@ enum Command {
     Merge(commands::merge::MergeArgs),
     /// Write tables and plots of a run, a sweep, or several runs side by side.
     Report(commands::report::ReportArgs),
+    /// Print every place planbench's protocol differs from the paper's, with both values.
+    Protocol(commands::protocol::ProtocolArgs),
     /// Inspect or empty the response cache.
     Cache(commands::cache::CacheArgs),
     /// Write a Spider run's predictions and gold queries in test-suite-sql-eval's format.
@@ -65,6 +67,7 @@ fn main() -> Result<()> {
             Command::Sweep(args) => commands::sweep::execute(args).await,
             Command::Merge(args) => commands::merge::execute(args),
             Command::Report(args) => commands::report::execute(args),
+            Command::Protocol(args) => commands::protocol::execute(args),
             Command::Discriminate(args) => commands::discriminate::execute(args).await,
         }
     })

@@ -157,7 +157,7 @@ impl Loader {
     pub fn assemble(&self, spec: &RunSpec) -> Result<Assembled, ExperimentError> {
         spec.validate()?;
         let loaded = self.task(&spec.task)?;
-        let examples = choose(&loaded.examples, &spec.selection);
+        let examples = choose(&loaded.examples, &spec.selection)?;
         if examples.is_empty() {
             return Err(ExperimentError::NoExamples(format!(
                 "{} {} has {} examples; selection {:?}",

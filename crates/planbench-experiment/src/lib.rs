@@ -14,6 +14,7 @@ mod error;
 mod identity;
 mod legacy;
 mod pool;
+pub mod protocol;
 pub mod reporting;
 mod runner;
 mod select;
@@ -27,11 +28,12 @@ pub use assemble::{Assembled, Environment, LoadedTask, Loader};
 pub use error::ExperimentError;
 pub use identity::{digest, examples_digest};
 pub use pool::Discrimination;
+pub use protocol::{Protocol, Switch};
 pub use runner::{code_revision, Engine, ResolvedRun, RunOptions};
 pub use select::{choose, Shard};
 pub use spec::{
     DiscriminatorSpec, GeneratorSpec, Gsm8kSpec, HttpSpec, LocalSpec, PlannerSpec, RunSpec,
-    SelectionSpec, SpiderSpec, TaskKind, TaskSpec, DEFAULT_MODEL,
+    SelectionSpec, SpiderSpec, Stratum, TaskKind, TaskSpec, DEFAULT_MODEL,
 };
 pub use study::{Axes, Cell, StudyOutcome, StudySpec, StudyTask};
-pub use summary::Summary;
+pub use summary::{PassAtK, Summary};

@@ -110,6 +110,30 @@ pub fn measured_accuracy(
     (total > 0).then(|| right as f64 / total as f64)
 }
 
+/// For each record of a re-ranking or voting run: how many samples its trace holds and how
+/// many of them are correct (a sample without a program is wrong). Records of other planners,
+/// or with unreadable traces, are left out.
+pub fn sample_counts(
+    task: &dyn Task,
+    examples: &[Example],
+    records: &[ExampleRecord],
+) -> Vec<(usize, usize)> {
+    let by_id: HashMap<&str, &Example> = examples.iter().map(|e| (e.id.as_str(), e)).collect();
+    records
+        .iter()
+        .filter_map(|record| {
+            let example = by_id.get(record.example_id.as_str())?;
+            let trace = Trace::from_value(record.trace.clone()).ok()?;
+            let samples = trace.samples();
+            let correct = samples
+                .iter()
+                .filter(|s| s.is_some_and(|program| task.is_correct(example, program)))
+                .count();
+            (!samples.is_empty()).then_some((samples.len(), correct))
+        })
+        .collect()
+}
+
 /// Writes the report of `cells` under `out`; returns the Markdown file.
 fn render(cells: &[Cell], title: &str, out: &Path) -> Result<PathBuf, ExperimentError> {
     let analysis = analyse_sweep(cells, &AnalysisOptions::default())

@@ -215,7 +215,15 @@ impl Engine {
                     .end_run(&run.run_id, RunStatus::Failed, Some(&failure))?;
             }
         }
-        let mut summary = Summary::new(&run.run_id, &self.store.examples(&run.run_id)?);
+        let records = self.store.examples(&run.run_id)?;
+        let summary = Summary::new(&run.run_id, &records);
+        let (task, examples) = (run.assembled.task.clone(), run.assembled.examples.clone());
+        let counts = tokio::task::spawn_blocking(move || {
+            crate::reporting::sample_counts(task.as_ref(), &examples, &records)
+        })
+        .await
+        .map_err(|_| ExperimentError::Judge("the samples (coverage)".into()))?;
+        let mut summary = summary.with_coverage(&counts);
         summary.unjudged = unjudged.len();
         Ok(summary)
     }

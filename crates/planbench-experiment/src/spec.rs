@@ -11,6 +11,8 @@ use planbench_core::OracleRule;
 use planbench_models::http::Endpoint;
 use planbench_planners::{Budget, LlmVariant, PlannerKind, PlannerOptions, SamplingDefaults};
 use planbench_tasks::{gsm8k, spider};
+
+use crate::protocol::Protocol;
 use serde::{Deserialize, Serialize};
 
 /// The default local model file, relative to the working directory.
@@ -130,7 +132,24 @@ pub struct SelectionSpec {
     pub sample: Option<usize>,
     /// Seed of `sample`.
     pub sample_seed: u64,
+    /// Draw `sample` proportionally from each stratum (Spider: each database), so a small
+    /// sample covers the split's databases.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stratify: Option<Stratum>,
+    /// A file of example ids, one per line (`#` comments and blank lines ignored): exactly
+    /// these examples, in the file's order. Relative to the working directory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub examples: Option<PathBuf>,
 }
+
+/// What a stratified sample is balanced over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Stratum {
+    /// The example's database (Spider).
+    Db,
+}
+
+planbench_core::named_enum!(Stratum, "stratum", { Db => "db" });
 
 /// The planner and its knobs (each planner reads only its own).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -190,6 +209,21 @@ impl DiscriminatorSpec {
         match self {
             DiscriminatorSpec::Oracle { accuracy, .. } => Some(*accuracy),
             DiscriminatorSpec::Llm { .. } => None,
+        }
+    }
+
+    /// The same kind of discriminator (and accuracy, rule, variant and model) with every other
+    /// option at planbench's default.
+    pub fn with_default_options(&self) -> Self {
+        match self {
+            DiscriminatorSpec::Oracle { accuracy, rule } => DiscriminatorSpec::Oracle {
+                accuracy: *accuracy,
+                rule: *rule,
+            },
+            DiscriminatorSpec::Llm { variant, model } => DiscriminatorSpec::Llm {
+                variant: *variant,
+                model: model.clone(),
+            },
         }
     }
 
@@ -287,6 +321,10 @@ impl Default for HttpSpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RunSpec {
+    /// Which protocol's choices the spec started from (see [`crate::protocol`]); its fields
+    /// hold the resolved values, so this is a record, not part of the run id.
+    #[serde(skip_serializing_if = "Protocol::is_planbench")]
+    pub protocol: Protocol,
     pub task: TaskSpec,
     pub selection: SelectionSpec,
     pub planner: PlannerSpec,
@@ -303,6 +341,7 @@ pub struct RunSpec {
 impl Default for RunSpec {
     fn default() -> Self {
         Self {
+            protocol: Protocol::default(),
             task: TaskSpec::default(),
             selection: SelectionSpec::default(),
             planner: PlannerSpec::default(),
@@ -380,8 +419,29 @@ impl RunSpec {
         if self.concurrency == 0 {
             return bad("concurrency", "must be at least 1".into());
         }
-        if let (Some(_), Some(_)) = (self.selection.limit, self.selection.sample) {
-            return bad("selection", "set limit or sample, not both".into());
+        let sel = &self.selection;
+        let ways = [
+            sel.limit.is_some(),
+            sel.sample.is_some(),
+            sel.examples.is_some(),
+        ];
+        if ways.iter().filter(|set| **set).count() > 1 {
+            return bad(
+                "selection",
+                "set one of limit, sample and examples, not several".into(),
+            );
+        }
+        if sel.stratify.is_some() && sel.sample.is_none() {
+            return bad(
+                "selection.stratify",
+                "stratifies a `sample`: set one".into(),
+            );
+        }
+        if sel.stratify == Some(Stratum::Db) && self.task.kind() != TaskKind::Spider {
+            return bad(
+                "selection.stratify",
+                "`db` strata exist for Spider only".into(),
+            );
         }
         if let GeneratorSpec::Http(h) = &self.generator {
             if h.base_urls.is_empty() {

@@ -5,20 +5,91 @@ use std::path::Path;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde_json::Value;
 
-use crate::ExperimentError;
+use crate::protocol::{self, Protocol};
+use crate::{ExperimentError, RunSpec, StudySpec};
+
+/// A spec a file can hold: parsed as written, then expanded over its protocol's preset.
+pub trait SpecText: DeserializeOwned {
+    /// `self`, parsed from `table`, with the fields `table` leaves out taken from the preset
+    /// of `protocol` (the file's own `protocol` key when `None`).
+    fn under_protocol(
+        self,
+        table: Value,
+        protocol: Option<Protocol>,
+    ) -> Result<Self, ExperimentError>;
+}
+
+impl SpecText for RunSpec {
+    fn under_protocol(
+        self,
+        table: Value,
+        protocol: Option<Protocol>,
+    ) -> Result<Self, ExperimentError> {
+        if self.protocol.is_planbench() && protocol.is_none_or(|p| p.is_planbench()) {
+            return Ok(self);
+        }
+        protocol::expand(table, protocol)
+    }
+}
+
+impl SpecText for StudySpec {
+    fn under_protocol(
+        mut self,
+        table: Value,
+        protocol: Option<Protocol>,
+    ) -> Result<Self, ExperimentError> {
+        let base = table
+            .get("base")
+            .cloned()
+            .unwrap_or_else(|| serde_json::json!({}));
+        self.base = self.base.under_protocol(base, protocol)?;
+        Ok(self)
+    }
+}
 
 /// Reads a spec of type `T` from the TOML file at `path`.
-pub fn read<T: DeserializeOwned>(path: &Path) -> Result<T, ExperimentError> {
+pub fn read<T: SpecText>(path: &Path) -> Result<T, ExperimentError> {
+    read_under(path, None)
+}
+
+/// Reads a spec of type `T` from the TOML file at `path` under `protocol` (overriding the
+/// file's `protocol` key; fields the file sets still override the protocol).
+pub fn read_under<T: SpecText>(
+    path: &Path,
+    protocol: Option<Protocol>,
+) -> Result<T, ExperimentError> {
     let text = std::fs::read_to_string(path).map_err(|source| ExperimentError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    parse(path, &text)
+    parse_under(path, &text, protocol)
 }
 
 /// Parses a spec of type `T` from TOML `text` (read from `path`, for error messages).
-pub fn parse<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, ExperimentError> {
+pub fn parse<T: SpecText>(path: &Path, text: &str) -> Result<T, ExperimentError> {
+    parse_under(path, text, None)
+}
+
+/// [`parse`] under `protocol`.
+pub fn parse_under<T: SpecText>(
+    path: &Path,
+    text: &str,
+    protocol: Option<Protocol>,
+) -> Result<T, ExperimentError> {
+    let spec: T = parse_as_written(path, text)?;
+    let table: toml::Value = parse_as_written(path, text)?;
+    let table = serde_json::to_value(table).expect("TOML values convert to JSON");
+    spec.under_protocol(table, protocol)
+        .map_err(|e| ExperimentError::SpecFile {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
+}
+
+/// Parses TOML `text` as `T`, with errors naming the line and the field.
+fn parse_as_written<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, ExperimentError> {
     toml::from_str(text).map_err(|e| {
         let mut message = e.to_string().trim_end().to_string();
         // Inside tagged tables TOML points at the table; point at the field too.

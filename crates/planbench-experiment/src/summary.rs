@@ -1,7 +1,16 @@
 //! Accuracy and efficiency of a set of finished examples.
 
 use crate::store::ExampleRecord;
+use planbench_planners::pass_at_k;
 use serde::Serialize;
+
+/// Coverage at k samples: the chance that k of an example's samples include a correct one,
+/// averaged over examples.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PassAtK {
+    pub k: usize,
+    pub value: f64,
+}
 
 /// What a run achieved and cost, per example.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -18,6 +27,19 @@ pub struct Summary {
     pub generation_seconds_per_example: f64,
     pub discrimination_seconds_per_example: f64,
     pub execution_seconds_per_example: f64,
+    /// Tokens (prompt and completion) processed for generation and for the judge.
+    pub generation_tokens_per_example: f64,
+    pub discrimination_tokens_per_example: f64,
+    /// Prompt tokens the backend served from its own KV cache.
+    pub cached_prompt_tokens_per_example: f64,
+    /// Estimated FLOPs (2 × parameters × tokens; 0 when the parameter count is unknown).
+    pub generation_flops_per_example: f64,
+    pub discrimination_flops_per_example: f64,
+    pub flops_per_example: f64,
+    /// Coverage of re-ranking and voting runs: the unbiased pass@k over each example's samples
+    /// for k = 1, 2, 4, …, n (empty for other planners).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pass_at_k: Vec<PassAtK>,
     /// Examples left unrecorded by this run because their gold or sandbox failed
     /// (infrastructure); the next run retries them.
     pub unjudged: usize,
@@ -51,8 +73,36 @@ impl Summary {
             generation_seconds_per_example: per(&|r| r.cost.generation_seconds),
             discrimination_seconds_per_example: per(&|r| r.cost.discrimination_seconds),
             execution_seconds_per_example: per(&|r| r.cost.execution_seconds),
+            generation_tokens_per_example: per(&|r| r.cost.generation_tokens() as f64),
+            discrimination_tokens_per_example: per(&|r| r.cost.discrimination_tokens as f64),
+            cached_prompt_tokens_per_example: per(&|r| r.cost.cached_prompt_tokens as f64),
+            generation_flops_per_example: per(&|r| r.cost.generation_flops),
+            discrimination_flops_per_example: per(&|r| r.cost.discrimination_flops),
+            flops_per_example: per(&|r| r.cost.flops()),
+            pass_at_k: Vec::new(),
             unjudged: 0,
         }
+    }
+
+    /// Adds coverage from each example's (samples, correct samples): pass@k averaged over the
+    /// examples, for k = 1, 2, 4, … up to the fewest samples any example has.
+    pub fn with_coverage(mut self, counts: &[(usize, usize)]) -> Self {
+        let Some(n) = counts.iter().map(|(n, _)| *n).min().filter(|n| *n > 0) else {
+            return self;
+        };
+        self.pass_at_k = std::iter::successors(Some(1usize), |k| Some(k * 2))
+            .take_while(|k| *k < n)
+            .chain([n])
+            .map(|k| PassAtK {
+                k,
+                value: counts
+                    .iter()
+                    .map(|(n, c)| pass_at_k(*n, *c, k))
+                    .sum::<f64>()
+                    / counts.len() as f64,
+            })
+            .collect();
+        self
     }
 
     /// One line: run, accuracy, examples and cost per example.
@@ -93,6 +143,29 @@ impl Summary {
             self.prompt_tokens_per_example,
             self.completion_tokens_per_example,
         );
+        table.push_str(&format!(
+            "\n| tokens/example: generation | judge | cached prompt | FLOPs/example: generation | judge |\n\
+             |---:|---:|---:|---:|---:|\n\
+             | {:.0} | {:.0} | {:.0} | {} | {} |\n",
+            self.generation_tokens_per_example,
+            self.discrimination_tokens_per_example,
+            self.cached_prompt_tokens_per_example,
+            flops(self.generation_flops_per_example, self.generation_tokens_per_example),
+            flops(self.discrimination_flops_per_example, self.discrimination_tokens_per_example),
+        ));
+        if !self.pass_at_k.is_empty() {
+            let (ks, values): (Vec<String>, Vec<String>) = self
+                .pass_at_k
+                .iter()
+                .map(|p| (format!("pass@{}", p.k), format!("{:.1}%", 100.0 * p.value)))
+                .unzip();
+            table.push_str(&format!(
+                "\n| coverage | {} |\n|---|{}\n| samples | {} |\n",
+                ks.join(" | "),
+                "---:|".repeat(ks.len()),
+                values.join(" | ")
+            ));
+        }
         if self.unjudged > 0 {
             table.push_str(&format!(
                 "\n{} examples could not be judged (their gold or sandbox failed): they are not \
@@ -101,6 +174,16 @@ impl Summary {
             ));
         }
         table
+    }
+}
+
+/// FLOPs for a table: `2.4e12`, or `n/a` when tokens were processed but the parameter count
+/// is unknown.
+fn flops(value: f64, tokens: f64) -> String {
+    if value == 0.0 && tokens > 0.0 {
+        "n/a".into()
+    } else {
+        format!("{value:.2e}")
     }
 }
 
@@ -129,5 +212,17 @@ mod tests {
         assert_eq!(s.seconds_per_example, 2.0);
         assert_eq!(s.llm_calls_per_example, 3.0);
         assert!(s.table().contains("50.0% (1/2)"));
+        assert!(s.pass_at_k.is_empty());
+    }
+
+    #[test]
+    fn coverage_averages_pass_at_k_over_examples_up_to_the_fewest_samples() {
+        let s = Summary::new("r", &[]).with_coverage(&[(5, 1), (5, 0), (6, 6)]);
+        let ks: Vec<usize> = s.pass_at_k.iter().map(|p| p.k).collect();
+        assert_eq!(ks, [1, 2, 4, 5]);
+        // pass@1: (1/5 + 0 + 1) / 3; pass@5 (of 5): (1 + 0 + 1) / 3.
+        assert!((s.pass_at_k[0].value - 0.4).abs() < 1e-12);
+        assert!((s.pass_at_k[3].value - 2.0 / 3.0).abs() < 1e-12);
+        assert!(s.table().contains("pass@4"), "{}", s.table());
     }
 }

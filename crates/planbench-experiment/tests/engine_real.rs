@@ -167,7 +167,7 @@ async fn a_failed_run_resumes_and_concurrency_replays_the_same_records() {
 
     // Judging: every stored verdict is the task's own.
     let loaded = resumed.loader().task(&spec.task).unwrap();
-    let examples = choose(&loaded.examples, &spec.selection);
+    let examples = choose(&loaded.examples, &spec.selection).unwrap();
     for (record, example) in after.iter().zip(&examples) {
         assert_eq!(record.example_id, example.id);
         assert_eq!(

@@ -39,7 +39,7 @@ pub fn execute(args: ExportArgs) -> Result<()> {
     }
     // The run's own task options (split, metric, time limit) and selection.
     let loaded = engine.loader().task(&spec.task)?;
-    let examples = choose(&loaded.examples, &spec.selection);
+    let examples = choose(&loaded.examples, &spec.selection)?;
     let records = engine.store().examples(&args.run)?;
     let (mut predictions, mut gold) = (String::new(), String::new());
     for record in &records {

@@ -5,6 +5,7 @@ pub mod discriminate;
 pub mod export;
 pub mod generate;
 pub mod merge;
+pub mod protocol;
 pub mod report;
 pub mod run;
 pub mod show;

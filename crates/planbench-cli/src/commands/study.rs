@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
-use planbench_experiment::{spec_file, RunOptions, Shard, StudySpec};
+use planbench_experiment::{spec_file, Protocol, RunOptions, Shard, StudySpec};
 
 use crate::args::DataArgs;
 
@@ -21,6 +21,10 @@ pub struct StudyArgs {
     /// Resume cells made by another code revision (each records both) instead of refusing.
     #[arg(long)]
     pub allow_new_revision: bool,
+    /// Start the base spec from a protocol's choices (`paper` or `planbench`), overriding the
+    /// file's `protocol`; the fields the file sets still override it.
+    #[arg(long)]
+    pub protocol: Option<Protocol>,
     /// Examples planned at once [default: the study's base spec].
     #[arg(long)]
     pub concurrency: Option<usize>,
@@ -31,7 +35,7 @@ pub struct StudyArgs {
 
 /// Runs `planbench study`.
 pub async fn execute(args: StudyArgs) -> Result<()> {
-    let mut study: StudySpec = spec_file::read(&args.file)?;
+    let mut study: StudySpec = spec_file::read_under(&args.file, args.protocol)?;
     if let Some(c) = args.concurrency {
         study.base.concurrency = c;
     }
