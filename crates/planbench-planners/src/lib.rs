@@ -30,7 +30,10 @@ mod testkit;
 
 pub use context::{Budget, PlanContext, PlanOutcome, SamplingDefaults};
 pub use coverage::pass_at_k;
-pub use discriminators::{LlmDiscriminator, LlmVariant, OracleDiscriminator};
+pub use discriminators::{
+    LlmDiscriminator, LlmVariant, OracleConfig, OracleConfigError, OracleDiscriminator,
+    OracleDraws, OracleNoise,
+};
 pub use error::PlanError;
 pub use metrics::{
     intrinsic_metrics, intrinsic_metrics_at, IntrinsicMetrics, MetricsError, PoolExample,

@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use planbench_core::{
     AnswerProbs, AnswerProbsRequest, Cost, Discriminator, DiscriminatorError, Example, ExecError,
-    Execution, GenError, GenerateRequest, Generation, Generator, OracleRule, Output, Prompt,
-    Scores, Task, TaskError, Usage, Value,
+    Execution, GenError, GenerateRequest, Generation, Generator, OracleLevels, OracleRule,
+    OracleTruth, Output, Prompt, Scores, Task, TaskError, Usage, Value,
 };
 
 use crate::context::{Budget, PlanContext, SamplingDefaults};
@@ -125,6 +125,36 @@ impl Task for SumTask {
 
     fn is_correct(&self, example: &Example, program: &str) -> bool {
         self.oracle_score(example, program, OracleRule::Exact) == 1.0
+    }
+
+    /// Unit levels: the true score, flipped to `1 - score`. Paper levels, as the paper's GSM8K
+    /// evaluator: a program that does not run is 0 (flipped 1), a wrong sum 0.5 (flipped 1), the
+    /// right sum 1 (flipped 0.5). A gold that is not a number flips nothing (the score is 0).
+    fn oracle_truth(
+        &self,
+        example: &Example,
+        program: &str,
+        rule: OracleRule,
+        levels: OracleLevels,
+    ) -> OracleTruth {
+        let correct = self.is_correct(example, program);
+        let (kept, flipped) = match (example.gold.parse::<i64>(), levels) {
+            (Err(_), _) => (0.0, None),
+            (Ok(_), OracleLevels::Unit) => {
+                let kept = self.oracle_score(example, program, rule);
+                (kept, Some(1.0 - kept))
+            }
+            (Ok(_), OracleLevels::Paper) => match (Self::sum(program), correct) {
+                (Err(_), _) => (0.0, Some(1.0)),
+                (Ok(_), false) => (0.5, Some(1.0)),
+                (Ok(_), true) => (1.0, Some(0.5)),
+            },
+        };
+        OracleTruth {
+            kept,
+            flipped,
+            correct,
+        }
     }
 
     /// Exact: 1 when the sum is the gold number. Paper: `1 / (1 + |sum - gold|)`.

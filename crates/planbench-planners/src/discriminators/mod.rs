@@ -4,4 +4,4 @@ mod llm;
 mod oracle;
 
 pub use llm::{LlmDiscriminator, LlmVariant};
-pub use oracle::OracleDiscriminator;
+pub use oracle::{OracleConfig, OracleConfigError, OracleDiscriminator, OracleDraws, OracleNoise};
