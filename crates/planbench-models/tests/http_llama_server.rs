@@ -279,6 +279,11 @@ async fn http_yes_no_probabilities_agree_with_the_local_backend() {
             .unwrap_or_else(|| "(none: not built by scripts/llama-server.sh)".into()),
         local.identity()
     );
+    assert_eq!(
+        http.parameters(),
+        local.parameters(),
+        "the server and the GGUF file agree on the parameter count"
+    );
     let questions = [
         "Is Paris the capital of France?",
         "Is 9 a prime number?",

@@ -151,6 +151,47 @@ async fn probabilities_do_not_depend_on_the_previous_prompt() {
 }
 
 #[tokio::test]
+async fn the_parameter_count_comes_from_the_gguf_file() {
+    let parameters = generator()
+        .parameters()
+        .expect("a local model knows its size");
+    // llama.cpp counts the elements of every tensor in the file. Qwen2.5-0.5B has 494,032,768
+    // parameters with its input and output embeddings tied, but this GGUF stores the output
+    // projection (151,936 × 896) as a tensor of its own, and llama.cpp computes it as one.
+    assert!(
+        (400_000_000..700_000_000).contains(&parameters),
+        "{parameters}"
+    );
+    if model_path().ends_with("qwen2.5-coder-0.5b-instruct-q4_k_m.gguf") {
+        assert_eq!(parameters, 494_032_768 + 151_936 * 896);
+    }
+}
+
+#[tokio::test]
+async fn top_k_one_at_temperature_one_is_greedy() {
+    let g = generator();
+    let mut greedy = request(5, 1);
+    greedy.params.temperature = 0.0;
+    greedy.params.max_tokens = 12;
+    let mut top1 = greedy.clone();
+    top1.params.temperature = 1.0;
+    top1.params.top_p = 1.0;
+    top1.params.top_k = Some(1);
+    let (a, b) = (
+        g.generate(&greedy).await.unwrap(),
+        g.generate(&top1).await.unwrap(),
+    );
+    assert!(!a.completions[0].is_empty());
+    assert_eq!(a.completions, b.completions);
+    let mut zero = top1.clone();
+    zero.params.top_k = Some(0);
+    assert!(matches!(
+        g.generate(&zero).await,
+        Err(planbench_core::GenError::InvalidRequest(_))
+    ));
+}
+
+#[tokio::test]
 async fn a_missing_model_file_is_a_clear_error() {
     let err = LlamaGenerator::load(LlamaConfig::new("/nonexistent/model.gguf"))
         .err()

@@ -73,6 +73,10 @@ pub struct HttpConfig {
     /// weights under one name never share cache entries. Off: the identity is the model name
     /// only.
     pub identify_model: bool,
+    /// The model's parameter count, for compute accounting
+    /// ([`Generator::parameters`](planbench_core::Generator::parameters)). Unset: what the
+    /// server reports when identified (llama-server's `meta.n_params`), else unknown.
+    pub parameters: Option<u64>,
 }
 
 /// Default [`HttpConfig::max_response_bytes`]: 16 MiB.
@@ -95,6 +99,7 @@ impl HttpConfig {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             identify_model: true,
             allow_insecure_key: false,
+            parameters: None,
         }
     }
 
@@ -120,6 +125,9 @@ impl HttpConfig {
         }
         if self.top_logprobs == 0 {
             return invalid("http backend: top_logprobs must be at least 1".into());
+        }
+        if self.parameters == Some(0) {
+            return invalid("http backend: parameters must be at least 1 when given".into());
         }
         if self.max_response_bytes == 0 {
             return invalid("http backend: max_response_bytes must be at least 1".into());

@@ -47,6 +47,8 @@ pub(crate) struct Description {
     pub text: String,
     /// The fingerprint alone, to watch later responses against.
     pub fingerprint: Option<String>,
+    /// The parameter count the server reports (llama-server: `meta.n_params`).
+    pub parameters: Option<u64>,
 }
 
 /// Describes the model behind the replicas of `config`, or `None` when no replica says
@@ -218,6 +220,10 @@ fn drop_volatile_created(entry: &mut Map<String, Value>, probe_created: Option<f
 
 /// The description of what a replica said, or `None` if it said nothing.
 fn canonical_description(said: Said) -> Option<Description> {
+    let parameters = said
+        .entry
+        .as_ref()
+        .and_then(|e| e.get("meta")?.get("n_params")?.as_u64());
     let mut description = Map::new();
     if let Some(entry) = said.entry.filter(|e| !e.is_empty()) {
         description.insert("model".into(), Value::Object(entry));
@@ -231,6 +237,7 @@ fn canonical_description(said: Said) -> Option<Description> {
     (!description.is_empty()).then(|| Description {
         text: canonical(&Value::Object(description)),
         fingerprint: said.fingerprint,
+        parameters,
     })
 }
 

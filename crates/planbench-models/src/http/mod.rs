@@ -43,8 +43,7 @@ use std::time::Instant;
 use async_trait::async_trait;
 use futures::future::join_all;
 use planbench_core::{
-    AnswerProbs, AnswerProbsRequest, GenError, GenerateRequest, Generation, Generator,
-    SamplingParams, Usage,
+    AnswerProbs, AnswerProbsRequest, GenError, GenerateRequest, Generation, Generator, Usage,
 };
 use reqwest::StatusCode;
 
@@ -63,6 +62,8 @@ pub struct HttpGenerator {
     identity: String,
     /// The `system_fingerprint` the servers gave when asked, if any.
     fingerprint: Option<String>,
+    /// The configured parameter count, else the one the servers reported.
+    parameters: Option<u64>,
     /// Most choices one request may ask for, as learned from the servers.
     n_cap: AtomicUsize,
     fallbacks: AtomicU64,
@@ -92,15 +93,21 @@ impl HttpGenerator {
         } else {
             None
         };
-        let (identity, fingerprint) = match description {
-            Some(d) => (format!("http:{} {}", config.model, d.text), d.fingerprint),
-            None => (format!("http:{}", config.model), None),
+        let (identity, fingerprint, reported) = match description {
+            Some(d) => (
+                format!("http:{} {}", config.model, d.text),
+                d.fingerprint,
+                d.parameters,
+            ),
+            None => (format!("http:{}", config.model), None, None),
         };
+        let parameters = config.parameters.or(reported);
         Ok(Self {
             config,
             transport,
             identity,
             fingerprint,
+            parameters,
             n_cap: AtomicUsize::new(usize::MAX),
             fallbacks: AtomicU64::new(0),
             fingerprint_changes: AtomicU64::new(0),
@@ -158,6 +165,7 @@ impl HttpGenerator {
             n: count,
             temperature: params.temperature,
             top_p: params.top_p,
+            top_k: params.top_k,
             max_tokens: params.max_tokens,
             stop: &params.stop,
             seed: params.seed.wrapping_add(start as u64),
@@ -181,8 +189,12 @@ impl Generator for HttpGenerator {
         self.identity.clone()
     }
 
+    fn parameters(&self) -> Option<u64> {
+        self.parameters
+    }
+
     async fn generate(&self, request: &GenerateRequest) -> Result<Generation, GenError> {
-        check_params(&request.params)?;
+        crate::params::check(&request.params)?;
         let started = Instant::now();
         let input = Input::new(
             self.config.endpoint,
@@ -289,22 +301,6 @@ impl Generator for HttpGenerator {
     }
 }
 
-/// Refuses sampling parameters that no server accepts.
-fn check_params(params: &SamplingParams) -> Result<(), GenError> {
-    let problem = if params.n == 0 {
-        "n must be at least 1"
-    } else if !(params.temperature.is_finite() && params.temperature >= 0.0) {
-        "temperature must be a finite number ≥ 0"
-    } else if !(params.top_p > 0.0 && params.top_p <= 1.0) {
-        "top_p must be in (0, 1]"
-    } else if params.max_tokens == 0 {
-        "max_tokens must be at least 1"
-    } else {
-        return Ok(());
-    };
-    Err(GenError::InvalidRequest(problem.into()))
-}
-
 /// Whether a 400 message is about the `n` parameter (llama-server: "Field 'n': …",
 /// OpenAI: "Invalid 'n': …", vLLM: "n must be …").
 fn mentions_n(message: &str) -> bool {
@@ -403,33 +399,23 @@ mod tests {
     }
 
     #[test]
-    fn rejects_unusable_params() {
-        let ok = SamplingParams::default();
-        assert!(check_params(&ok).is_ok());
-        for bad in [
-            SamplingParams { n: 0, ..ok.clone() },
-            SamplingParams {
-                temperature: -1.0,
-                ..ok.clone()
-            },
-            SamplingParams {
-                temperature: f32::NAN,
-                ..ok.clone()
-            },
-            SamplingParams {
-                top_p: 0.0,
-                ..ok.clone()
-            },
-            SamplingParams {
-                max_tokens: 0,
-                ..ok.clone()
-            },
-        ] {
-            assert!(
-                matches!(check_params(&bad), Err(GenError::InvalidRequest(_))),
-                "{bad:?}"
-            );
-        }
+    fn a_configured_parameter_count_is_reported() {
+        let mut config = HttpConfig::new("http://127.0.0.1:9", "m");
+        config.identify_model = false;
+        assert_eq!(
+            HttpGenerator::new(config.clone()).unwrap().parameters(),
+            None
+        );
+        config.parameters = Some(494_032_768);
+        assert_eq!(
+            HttpGenerator::new(config.clone()).unwrap().parameters(),
+            Some(494_032_768)
+        );
+        config.parameters = Some(0);
+        assert!(matches!(
+            HttpGenerator::new(config),
+            Err(GenError::InvalidRequest(_))
+        ));
     }
 
     #[test]

@@ -106,6 +106,10 @@ pub(crate) struct Body<'a> {
     pub n: usize,
     pub temperature: f32,
     pub top_p: f32,
+    /// Sent only when set: llama-server, vLLM and SGLang accept `top_k` in the body; OpenAI's
+    /// API does not (leave it unset there).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub top_k: Option<u32>,
     pub max_tokens: u32,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub stop: &'a [String],
@@ -123,6 +127,7 @@ impl<'a> Body<'a> {
             n: 1,
             temperature: 0.0,
             top_p: 1.0,
+            top_k: None,
             max_tokens: 1,
             stop: &[],
             seed: 0,
@@ -338,6 +343,7 @@ mod tests {
             n: 2,
             temperature: 0.5,
             top_p: 1.0,
+            top_k: Some(3),
             max_tokens: 8,
             stop: &[],
             seed: 3,
@@ -348,6 +354,7 @@ mod tests {
         assert_eq!(json["messages"][1]["content"], "SELECT");
         assert_eq!(json["continue_final_message"], true);
         assert_eq!(json["add_generation_prompt"], false);
+        assert_eq!(json["top_k"], 3);
         assert!(json.get("stop").is_none() && json.get("logprobs").is_none());
     }
 
@@ -361,6 +368,7 @@ mod tests {
             n: 1,
             temperature: 0.0,
             top_p: 1.0,
+            top_k: None,
             max_tokens: 1,
             stop: &stop,
             seed: 0,
@@ -370,7 +378,7 @@ mod tests {
         assert_eq!(json["prompt"], "Q: A");
         assert_eq!(json["logprobs"], 5);
         assert_eq!(json["stop"][0], "\n");
-        assert!(json.get("messages").is_none());
+        assert!(json.get("messages").is_none() && json.get("top_k").is_none());
     }
 
     #[test]

@@ -44,11 +44,12 @@ fn backend_err(context: &str, e: impl std::fmt::Display) -> GenError {
 }
 
 impl<'m> Engine<'m> {
-    /// Loads the model, reports readiness on `ready`, then serves `queue` until it closes.
+    /// Loads the model, reports readiness (with the model's parameter count) on `ready`, then
+    /// serves `queue` until it closes.
     pub(super) fn run(
         backend: &LlamaBackend,
         config: &LlamaConfig,
-        ready: mpsc::Sender<Result<(), GenError>>,
+        ready: mpsc::Sender<Result<u64, GenError>>,
         queue: mpsc::Receiver<Job>,
     ) {
         let params = LlamaModelParams::default().with_n_gpu_layers(config.n_gpu_layers);
@@ -69,7 +70,7 @@ impl<'m> Engine<'m> {
                 return;
             }
         };
-        let _ = ready.send(Ok(()));
+        let _ = ready.send(Ok(model.n_params()));
         while let Ok(job) = queue.recv() {
             match job {
                 Job::Generate(request, reply) => {
@@ -237,6 +238,7 @@ impl<'m> Engine<'m> {
                 usage: Usage::default(),
             });
         }
+        crate::params::check(params)?;
         let text = self.render(&request.prompt, &request.assistant_prefix)?;
         let tokens = self.tokenize(&text);
         let room = self.n_ctx.saturating_sub(tokens.len()) / (params.max_tokens.max(1) as usize);
@@ -361,11 +363,15 @@ fn sampler(params: &SamplingParams, index: usize) -> LlamaSampler {
         .wrapping_add((index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
         .wrapping_mul(0xBF58_476D_1CE4_E5B9);
     let seed = (mixed ^ (mixed >> 31)) as u32;
-    LlamaSampler::chain_simple([
+    // The top-k cut comes first; it keeps the same tokens before or after the temperature.
+    let top_k = params
+        .top_k
+        .map(|k| LlamaSampler::top_k(i32::try_from(k).unwrap_or(i32::MAX)));
+    LlamaSampler::chain_simple(top_k.into_iter().chain([
         LlamaSampler::temp(params.temperature),
         LlamaSampler::top_p(params.top_p, 1),
         LlamaSampler::dist(seed),
-    ])
+    ]))
 }
 
 /// One completion being sampled.

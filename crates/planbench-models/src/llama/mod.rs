@@ -75,6 +75,8 @@ enum Job {
 /// A [`Generator`] backed by a local GGUF model.
 pub struct LlamaGenerator {
     identity: String,
+    /// Parameter count from the GGUF file (llama.cpp's count of its tensors' elements).
+    parameters: u64,
     jobs: mpsc::Sender<Job>,
 }
 
@@ -84,13 +86,17 @@ impl LlamaGenerator {
         let identity = model_identity(&config.model_path)?;
         let backend = backend()?;
         let (jobs, queue) = mpsc::channel::<Job>();
-        let (ready_tx, ready_rx) = mpsc::channel::<Result<(), GenError>>();
+        let (ready_tx, ready_rx) = mpsc::channel::<Result<u64, GenError>>();
         thread::Builder::new()
             .name("llama-worker".into())
             .spawn(move || Engine::run(backend, &config, ready_tx, queue))
             .map_err(|e| GenError::Backend(format!("cannot start the llama worker: {e}")))?;
-        ready_rx.recv().map_err(|_| GenError::WorkerGone)??;
-        Ok(Self { identity, jobs })
+        let parameters = ready_rx.recv().map_err(|_| GenError::WorkerGone)??;
+        Ok(Self {
+            identity,
+            parameters,
+            jobs,
+        })
     }
 
     async fn submit<T>(
@@ -122,6 +128,10 @@ fn model_identity(path: &Path) -> Result<String, GenError> {
 impl Generator for LlamaGenerator {
     fn identity(&self) -> String {
         self.identity.clone()
+    }
+
+    fn parameters(&self) -> Option<u64> {
+        Some(self.parameters)
     }
 
     async fn generate(&self, request: &GenerateRequest) -> Result<Generation, GenError> {
