@@ -5,7 +5,7 @@ mod spider_common;
 
 use planbench_core::{OracleLevels, OracleRule, Prompt, Task};
 use planbench_tasks::protocol::{CorrectionFeedback, ErrorText};
-use planbench_tasks::spider::{SpiderConfig, SpiderMetric, SpiderTask};
+use planbench_tasks::spider::{SpiderConfig, SpiderMetric, SpiderTask, SqlSteps};
 use spider_common::{data_dir, dev_task, example};
 
 const DB: &str = "concert_singer";
@@ -138,4 +138,26 @@ fn paper_correction_shows_no_execution_result() {
     assert!(paper
         .prompt_templates()
         .contains("correct_without_result = "));
+}
+
+#[test]
+fn paper_steps_cut_every_clause() {
+    let sql = "SELECT name FROM singer WHERE age > (SELECT avg(age) FROM singer) \
+               EXCEPT SELECT name FROM singer WHERE age > 50;";
+    let planbench = task_with(|_| {}).split_steps(sql);
+    let paper = task_with(|c| c.sql_steps = SqlSteps::EveryClause).split_steps(sql);
+    assert_eq!(planbench.len(), 6, "{planbench:?}");
+    assert_eq!(planbench[3], "EXCEPT SELECT name ");
+    assert_eq!(paper.len(), 10, "{paper:?}");
+    assert_eq!(
+        &paper[2..6],
+        [
+            "WHERE age > (",
+            "SELECT avg(age) ",
+            "FROM singer) ",
+            "EXCEPT "
+        ]
+    );
+    assert_eq!(planbench.concat(), sql);
+    assert_eq!(paper.concat(), sql);
 }

@@ -34,6 +34,7 @@ use crate::templates::Templates;
 use bm25::Bm25;
 use data::Record;
 use sandbox::{Fetch, Sandbox, Table};
+pub use sql_text::SqlSteps;
 
 /// The prompt templates, compiled in.
 const TEMPLATES: &str = include_str!("../../../../tasks/spider.toml");
@@ -103,6 +104,9 @@ pub struct SpiderConfig {
     /// What correction prompts show besides schema, question and query (planbench: the
     /// execution result; the paper: nothing).
     pub correction_feedback: CorrectionFeedback,
+    /// Where programs are cut into tree-search steps (planbench: top-level clauses; the
+    /// paper: every clause keyword, subqueries included).
+    pub sql_steps: SqlSteps,
 }
 
 impl Default for SpiderConfig {
@@ -117,6 +121,7 @@ impl Default for SpiderConfig {
             memo: MemoLimits::default(),
             error_text: ErrorText::default(),
             correction_feedback: CorrectionFeedback::default(),
+            sql_steps: SqlSteps::default(),
         }
     }
 }
@@ -665,7 +670,7 @@ impl Task for SpiderTask {
     }
 
     fn split_steps(&self, program: &str) -> Vec<String> {
-        sql_text::split_steps(program)
+        sql_text::split_steps(program, self.config.sql_steps)
     }
 
     fn is_complete(&self, program: &str) -> bool {

@@ -245,11 +245,31 @@ fn needs_space(prev: &(&Lexeme, String), next: &Lexeme) -> bool {
     }
 }
 
-/// Splits `program` into clause steps: a step starts at each top-level (outside parentheses)
-/// SELECT, FROM, WHERE, GROUP BY, HAVING, ORDER BY, LIMIT, INTERSECT, UNION or EXCEPT keyword;
-/// a set operator and the SELECT after it form one step. Whitespace stays with the step before
-/// it, so the steps concatenate to `program`. Text that does not tokenize is one step.
-pub(crate) fn split_steps(program: &str) -> Vec<String> {
+/// Where a SQL program is cut into tree-search steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum SqlSteps {
+    /// planbench: at top-level (outside parentheses) clause keywords only, a set operator
+    /// and the SELECT after it forming one step, so a subquery stays inside its clause.
+    #[default]
+    TopLevel,
+    /// The paper (`utils/inference_utils.py`, `segment_step`): at the next clause keyword at
+    /// any depth, so the clauses of a subquery are steps of their own, and UNION, INTERSECT
+    /// or EXCEPT and the SELECT after it are two steps. (The paper strips each step and joins
+    /// steps with a space; planbench keeps the text between steps, so that the steps still
+    /// concatenate to the program.)
+    EveryClause,
+}
+
+planbench_core::named_enum!(SqlSteps, "SQL steps", {
+    TopLevel => "top-level",
+    EveryClause => "every-clause",
+});
+
+/// Splits `program` into clause steps: a step starts at each SELECT, FROM, WHERE, GROUP BY,
+/// HAVING, ORDER BY, LIMIT, INTERSECT, UNION or EXCEPT keyword after the first token, at top
+/// level or at any depth as `mode` says (see [`SqlSteps`]). Whitespace stays with the step
+/// before it, so the steps concatenate to `program`. Text that does not tokenize is one step.
+pub(crate) fn split_steps(program: &str, mode: SqlSteps) -> Vec<String> {
     if program.is_empty() {
         return Vec::new();
     }
@@ -269,9 +289,15 @@ pub(crate) fn split_steps(program: &str) -> Vec<String> {
             Token::RParen => depth = depth.saturating_sub(1),
             _ => {}
         }
-        let starts_clause = depth == 0 && seen_token && starts_clause(&lexemes, i);
-        let is_select = l.is_keyword(Keyword::SELECT);
-        if starts_clause && !(is_select && after_set_op) {
+        let cut = seen_token
+            && starts_clause(&lexemes, i)
+            && match mode {
+                SqlSteps::TopLevel => {
+                    depth == 0 && !(l.is_keyword(Keyword::SELECT) && after_set_op)
+                }
+                SqlSteps::EveryClause => true,
+            };
+        if cut {
             cuts.push(l.start);
         }
         if is_set_operator(l) && depth == 0 {
@@ -429,6 +455,41 @@ mod tests {
         assert_eq!(
             normalize("SELECT a FROM t WHERE b IN (SELECT c FROM u)"),
             "SELECT a FROM t WHERE b IN (SELECT c FROM u);"
+        );
+    }
+
+    #[test]
+    fn every_clause_steps_cut_subqueries_and_set_operators() {
+        let sql = "SELECT a FROM t WHERE b IN (SELECT c FROM u) UNION ALL SELECT d FROM v;";
+        assert_eq!(
+            split_steps(sql, SqlSteps::TopLevel),
+            [
+                "SELECT a ",
+                "FROM t ",
+                "WHERE b IN (SELECT c FROM u) ",
+                "UNION ALL SELECT d ",
+                "FROM v;"
+            ]
+        );
+        let every = split_steps(sql, SqlSteps::EveryClause);
+        assert_eq!(
+            every,
+            [
+                "SELECT a ",
+                "FROM t ",
+                "WHERE b IN (",
+                "SELECT c ",
+                "FROM u) ",
+                "UNION ALL ",
+                "SELECT d ",
+                "FROM v;"
+            ]
+        );
+        assert_eq!(every.concat(), sql);
+        // GROUP BY and ORDER BY cut at GROUP and ORDER; a keyword in a string never cuts.
+        assert_eq!(
+            split_steps("SELECT 'from' FROM t GROUP BY x", SqlSteps::EveryClause),
+            ["SELECT 'from' ", "FROM t ", "GROUP BY x"]
         );
     }
 
