@@ -40,6 +40,61 @@ pub struct Axes {
     pub seeds: Vec<u64>,
     /// Per-example LLM-call budgets.
     pub max_llm_calls: Vec<u64>,
+    /// Samples per request (`sampling.n`) of the selection planners: rerank, vote and
+    /// weighted-vote. With per-index seeding the k samples of a cell are the first k of the
+    /// largest cell's, so the points form one sample pool's budget curve.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub n: Vec<usize>,
+    /// MC-ToT expansion budgets (tree cells).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tree_expansions: Vec<usize>,
+    /// MCTS iteration budgets (mcts cells).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mcts_iterations: Vec<usize>,
+    /// Correction round budgets (correct cells).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub correction_rounds: Vec<usize>,
+}
+
+/// A planner's own budget knob, set by a study's budget axes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BudgetPoint {
+    /// The axis: `n`, `tree_expansions`, `mcts_iterations` or `correction_rounds`.
+    pub axis: &'static str,
+    pub value: usize,
+}
+
+impl BudgetPoint {
+    /// Sets this budget in `spec`.
+    fn apply(self, spec: &mut RunSpec) {
+        let o = &mut spec.planner.options;
+        match self.axis {
+            "n" => spec.sampling.n = self.value,
+            "tree_expansions" => o.tree_max_expansions = self.value,
+            "mcts_iterations" => o.mcts_iterations = self.value,
+            _ => o.correction_max_rounds = self.value,
+        }
+    }
+}
+
+impl Axes {
+    /// The budget points of `planner`'s own axis (`[None]`: the base spec's).
+    fn budgets_of(&self, planner: PlannerKind) -> Vec<Option<BudgetPoint>> {
+        let (axis, values) = match planner {
+            PlannerKind::Rerank | PlannerKind::Vote | PlannerKind::WeightedVote => ("n", &self.n),
+            PlannerKind::Tree => ("tree_expansions", &self.tree_expansions),
+            PlannerKind::Mcts => ("mcts_iterations", &self.mcts_iterations),
+            PlannerKind::Correct => ("correction_rounds", &self.correction_rounds),
+            PlannerKind::Greedy => return vec![None],
+        };
+        if values.is_empty() {
+            return vec![None];
+        }
+        values
+            .iter()
+            .map(|&value| Some(BudgetPoint { axis, value }))
+            .collect()
+    }
 }
 
 /// A grid of runs.
@@ -125,7 +180,12 @@ impl StudySpec {
             for &planner in &planners {
                 for discriminator in &discriminators {
                     for &seed in &seeds {
-                        for &calls in &budgets {
+                        for (&calls, point) in budgets.iter().flat_map(|c| {
+                            self.axes
+                                .budgets_of(planner)
+                                .into_iter()
+                                .map(move |p| (c, p))
+                        }) {
                             let mut spec = base.clone();
                             spec.task = task.task.clone();
                             if let Some(selection) = &task.selection {
@@ -140,6 +200,9 @@ impl StudySpec {
                             spec.planner.kind = planner;
                             spec.discriminator = discriminator.clone();
                             spec.seed = seed;
+                            if let Some(point) = point {
+                                point.apply(&mut spec);
+                            }
                             let axes = json!({
                                 "task": spec.task.kind(),
                                 "planner": planner,
@@ -147,6 +210,7 @@ impl StudySpec {
                                 "accuracy": discriminator.oracle_accuracy(),
                                 "seed": seed,
                                 "max_llm_calls": spec.budget.max_llm_calls,
+                                "budget": point.map(|p| json!({ "axis": p.axis, "value": p.value })),
                             });
                             cells.push(Cell { spec, axes });
                         }
@@ -259,5 +323,34 @@ mod tests {
         let mut faster = study.clone();
         faster.base.concurrency = 4;
         assert_eq!(faster.id(), study.id());
+    }
+
+    #[test]
+    fn budget_axes_reach_only_the_planners_that_read_them() {
+        let study = StudySpec {
+            axes: Axes {
+                planners: vec![PlannerKind::Greedy, PlannerKind::Vote, PlannerKind::Tree],
+                n: vec![1, 4],
+                tree_expansions: vec![5, 10, 20],
+                ..Axes::default()
+            },
+            ..StudySpec::default()
+        };
+        let cells = study.cells();
+        assert_eq!(cells.len(), 1 + 2 + 3);
+        let of = |kind| cells.iter().filter(move |c| c.spec.planner.kind == kind);
+        let n: Vec<usize> = of(PlannerKind::Vote).map(|c| c.spec.sampling.n).collect();
+        assert_eq!(n, [1, 4]);
+        let expansions: Vec<usize> = of(PlannerKind::Tree)
+            .map(|c| c.spec.planner.options.tree_max_expansions)
+            .collect();
+        assert_eq!(expansions, [5, 10, 20]);
+        assert!(of(PlannerKind::Tree).all(|c| c.spec.sampling.n == study.base.sampling.n));
+        assert_eq!(cells[1].axes["budget"], json!({ "axis": "n", "value": 1 }));
+        assert!(cells[0].axes["budget"].is_null());
+        // Empty budget axes leave the id of a study written before they existed.
+        let plain = StudySpec::default();
+        let text = serde_json::to_string(&plain).unwrap();
+        assert!(!text.contains("tree_expansions"), "{text}");
     }
 }

@@ -25,6 +25,18 @@ pub struct SweepArgs {
         default_value = "0.5,0.6,0.7,0.8,0.85,0.9,0.95,1.0"
     )]
     pub accuracies: Vec<f64>,
+    /// Budget axis of rerank, vote and weighted-vote: samples per request (e.g. 1,2,4,8,16).
+    #[arg(long = "n-axis", value_delimiter = ',')]
+    pub n_axis: Vec<usize>,
+    /// Budget axis of tree: most expansions (comma-separated).
+    #[arg(long = "tree-expansions-axis", value_delimiter = ',')]
+    pub tree_expansions_axis: Vec<usize>,
+    /// Budget axis of mcts: iterations (comma-separated).
+    #[arg(long = "mcts-iterations-axis", value_delimiter = ',')]
+    pub mcts_iterations_axis: Vec<usize>,
+    /// Budget axis of correct: most rounds (comma-separated).
+    #[arg(long = "correction-rounds-axis", value_delimiter = ',')]
+    pub correction_rounds_axis: Vec<usize>,
     #[command(flatten)]
     pub data: DataArgs,
     /// Where to write the report [default: results/reports/<study id>].
@@ -49,6 +61,10 @@ pub async fn execute(mut args: SweepArgs) -> Result<()> {
         axes: Axes {
             planners: args.planners,
             accuracies: args.accuracies,
+            n: args.n_axis,
+            tree_expansions: args.tree_expansions_axis,
+            mcts_iterations: args.mcts_iterations_axis,
+            correction_rounds: args.correction_rounds_axis,
             ..Axes::default()
         },
         note: String::new(),
