@@ -148,7 +148,7 @@ fn paper_steps_cut_every_clause() {
     let paper = task_with(|c| c.sql_steps = SqlSteps::EveryClause).split_steps(sql);
     assert_eq!(planbench.len(), 6, "{planbench:?}");
     assert_eq!(planbench[3], "EXCEPT SELECT name ");
-    assert_eq!(paper.len(), 10, "{paper:?}");
+    assert_eq!(paper.len(), 9, "{paper:?}");
     assert_eq!(
         &paper[2..6],
         [
