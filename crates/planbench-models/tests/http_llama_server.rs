@@ -315,6 +315,33 @@ async fn http_yes_no_probabilities_agree_with_the_local_backend() {
 }
 
 #[tokio::test]
+async fn http_a_repeated_prompt_reports_cached_prompt_tokens() {
+    let _turn = EXCLUSIVE.lock().await;
+    let server = server();
+    let generator = generator(&server, Endpoint::Chat);
+    let request = AnswerProbsRequest {
+        affinity: None,
+        prompt: chat("Is the sky green on a clear day? A cached-token check. Answer Yes or No."),
+        answers: vec!["Yes".into(), "No".into()],
+    };
+    let first = generator.answer_probs(&request).await.unwrap();
+    let second = generator.answer_probs(&request).await.unwrap();
+    eprintln!("usage: first {:?}, second {:?}", first.usage, second.usage);
+    assert!(
+        first.usage.cached_prompt_tokens < first.usage.prompt_tokens,
+        "{:?}",
+        first.usage
+    );
+    // The server keeps the prompt in the slot it used and re-decodes only the last token.
+    assert!(
+        second.usage.cached_prompt_tokens + 1 >= second.usage.prompt_tokens
+            && second.usage.cached_prompt_tokens > 10,
+        "{:?}",
+        second.usage
+    );
+}
+
+#[tokio::test]
 async fn http_identity_carries_what_the_server_says_about_its_model() {
     let _turn = EXCLUSIVE.lock().await;
     let server = server();

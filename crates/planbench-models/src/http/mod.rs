@@ -15,7 +15,9 @@
 //! - **Usage.** Exact when the server counts every choice; llama-server counts the first choice
 //!   of a multi-choice response only, so the others are estimated from their length, and
 //!   responses without usage are estimated at four characters a token; either way
-//!   [`Usage::approximate`] is set.
+//!   [`Usage::approximate`] is set. [`Usage::cached_prompt_tokens`] is what the server says it
+//!   took from its KV cache (`usage.prompt_tokens_details.cached_tokens`, else llama-server's
+//!   `timings.cache_n` or `tokens_cached`), summed over the requests of a call.
 //! - **Answer probabilities** come from the top alternatives of the first generated token
 //!   (`max_tokens: 1`, temperature 0); see [`HttpGenerator::answer_fallbacks`].
 //! - **Identity.** [`Generator::identity`] is `http:<model>` followed by what the servers say
@@ -173,12 +175,14 @@ impl HttpGenerator {
         };
         let response = self.post(&body).await?;
         let (usage, per_first_choice) = (response.usage, response.timings.is_some());
+        let cached = response.cached_prompt_tokens();
         let texts: Vec<String> = response
             .texts()
             .into_iter()
             .map(|t| text::continuation(t, &request.assistant_prefix, &params.stop))
             .collect();
-        let tally = Tally::of_completions(usage, per_first_choice, input, &texts);
+        let mut tally = Tally::of_completions(usage, per_first_choice, input, &texts);
+        tally.cached = cached;
         Ok((texts, tally))
     }
 }
@@ -293,7 +297,8 @@ impl Generator for HttpGenerator {
                 "http backend: first answer not among the top tokens"
             );
         }
-        let tally = Tally::of_completions(response.usage, false, &input, &[]);
+        let mut tally = Tally::of_completions(response.usage, false, &input, &[]);
+        tally.cached = response.cached_prompt_tokens();
         Ok(AnswerProbs {
             probs: scored.probs,
             usage: tally.usage(started),
@@ -326,6 +331,8 @@ fn cap_hint(message: &str, asked: usize) -> usize {
 struct Tally {
     prompt: u64,
     completion: u64,
+    /// Prompt tokens the server took from its KV cache.
+    cached: u64,
     approximate: bool,
 }
 
@@ -346,6 +353,7 @@ impl Tally {
             Some((prompt, completion)) if !per_first_choice || texts.len() <= 1 => Self {
                 prompt,
                 completion,
+                cached: 0,
                 approximate: false,
             },
             Some((prompt, first)) => {
@@ -358,12 +366,14 @@ impl Tally {
                 Self {
                     prompt,
                     completion: first + others.round() as u64,
+                    cached: 0,
                     approximate: true,
                 }
             }
             None => Self {
                 prompt: estimate(input.chars()),
                 completion: chars.iter().map(|&c| estimate(c)).sum(),
+                cached: 0,
                 approximate: true,
             },
         }
@@ -372,12 +382,14 @@ impl Tally {
     fn add(&mut self, other: Tally) {
         self.prompt += other.prompt;
         self.completion += other.completion;
+        self.cached += other.cached;
         self.approximate |= other.approximate;
     }
 
     fn usage(self, started: Instant) -> Usage {
         let mut usage = Usage::new(self.prompt, self.completion, started.elapsed());
         usage.approximate = self.approximate;
+        usage.cached_prompt_tokens = self.cached;
         usage
     }
 }
@@ -426,6 +438,7 @@ mod tests {
         let usage = Some(wire::WireUsage {
             prompt_tokens: Some(7),
             completion_tokens: Some(2),
+            prompt_tokens_details: None,
         });
         let texts = vec!["abcd".to_string(), "abcdabcd".to_string()];
         let exact = Tally::of_completions(usage, false, &input, &texts);

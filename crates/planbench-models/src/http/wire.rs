@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 
 use planbench_core::{ChatMessage, GenError, Prompt, Role};
-use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
 use super::config::Endpoint;
@@ -143,7 +142,9 @@ pub(crate) struct Response {
     pub choices: Vec<Choice>,
     pub usage: Option<WireUsage>,
     /// Sent by llama-server only, whose `usage` counts the first choice only.
-    pub timings: Option<IgnoredAny>,
+    pub timings: Option<Timings>,
+    /// llama-server's native `/completion` route: prompt tokens taken from its KV cache.
+    pub tokens_cached: Option<u64>,
     /// Older llama-server responses carry the token alternatives here.
     pub completion_probabilities: Option<Vec<Position>>,
     /// The backend configuration that served the request (OpenAI, llama-server: its build);
@@ -175,6 +176,22 @@ pub(crate) struct Message {
 pub(crate) struct WireUsage {
     pub prompt_tokens: Option<u64>,
     pub completion_tokens: Option<u64>,
+    /// OpenAI, vLLM, SGLang and llama-server: `prompt_tokens_details.cached_tokens`.
+    #[serde(default)]
+    pub prompt_tokens_details: Option<PromptTokensDetails>,
+}
+
+/// The breakdown of the prompt tokens.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub(crate) struct PromptTokensDetails {
+    pub cached_tokens: Option<u64>,
+}
+
+/// llama-server's timings of a response.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub(crate) struct Timings {
+    /// Prompt tokens taken from the slot's KV cache.
+    pub cache_n: Option<u64>,
 }
 
 /// The log-probability block of a choice.
@@ -220,6 +237,16 @@ impl Response {
             .as_ref()?
             .as_str()
             .filter(|f| !f.is_empty())
+    }
+
+    /// Prompt tokens the server served from its KV cache, as it reports them (the usage
+    /// breakdown, else llama-server's `timings.cache_n` or `tokens_cached`); 0 when it does not.
+    pub(crate) fn cached_prompt_tokens(&self) -> u64 {
+        self.usage
+            .and_then(|u| u.prompt_tokens_details?.cached_tokens)
+            .or_else(|| self.timings?.cache_n)
+            .or(self.tokens_cached)
+            .unwrap_or(0)
     }
 
     /// The completion texts ordered by choice index.
@@ -320,6 +347,31 @@ mod tests {
         );
         assert!(close(&alts, "No", (-0.3f64).exp()));
         assert!(close(&alts, " Yes", (-1.5f64).exp()));
+    }
+
+    #[test]
+    fn cached_prompt_tokens_come_from_any_of_the_usual_fields() {
+        let cached = |json: &str| {
+            serde_json::from_str::<Response>(json)
+                .unwrap()
+                .cached_prompt_tokens()
+        };
+        assert_eq!(
+            cached(
+                r#"{"usage":{"prompt_tokens":42,"completion_tokens":2,
+                "prompt_tokens_details":{"cached_tokens":41}},"timings":{"cache_n":40}}"#
+            ),
+            41
+        );
+        assert_eq!(
+            cached(r#"{"usage":{"prompt_tokens":4},"timings":{"cache_n":3}}"#),
+            3
+        );
+        assert_eq!(cached(r#"{"content":"x","tokens_cached":7}"#), 7);
+        assert_eq!(
+            cached(r#"{"usage":{"prompt_tokens":4,"prompt_tokens_details":null}}"#),
+            0
+        );
     }
 
     #[test]
