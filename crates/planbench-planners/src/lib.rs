@@ -39,6 +39,8 @@ pub use metrics::{
     intrinsic_metrics, intrinsic_metrics_at, IntrinsicMetrics, MetricsError, PoolExample,
     CALIBRATION_BINS, DEFAULT_THRESHOLD,
 };
-pub use planners::{build_planner, MctsFinal, Planner, PlannerKind, PlannerOptions};
+pub use planners::{
+    build_planner, MctsFinal, Planner, PlannerKind, PlannerOptions, TreePrune, TreeTies,
+};
 pub use pool::sample_candidates;
 pub use trace::{render_trace, render_trace_value, BudgetStop, Stop, Trace};

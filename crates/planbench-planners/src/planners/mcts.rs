@@ -8,7 +8,7 @@ use petgraph::Direction;
 use planbench_core::Example;
 use serde_json::json;
 
-use super::{MctsFinal, Planner, PlannerKind};
+use super::{MctsFinal, Planner, PlannerKind, MAX_SCORE};
 use crate::context::{PlanContext, PlanOutcome};
 use crate::error::PlanError;
 use crate::session::{Budgeted, Interrupt, Session};
@@ -22,11 +22,18 @@ use crate::trace::{self, Candidate, MctsTrace, Scored, Stop, Trace};
 /// sample it came from as its first rollout), simulates (scores one complete program with the
 /// discriminator) and adds the score to every node on the path. A program the generator
 /// declares finished, or one the task calls complete, is a terminal node scored as itself.
+/// With `stop_at_max_score` the search returns the first simulated program that scores
+/// [`MAX_SCORE`] at once.
+///
+/// MC-ToT's pruning and tie switches do not apply: UCT prunes nothing (a step whose rollouts
+/// fail only gets low values), and its ties are between siblings (the oldest is selected first;
+/// siblings are equally deep, and the paper has no MCTS whose order to follow).
 #[derive(Debug, Clone, Copy)]
 pub struct Mcts {
     pub iterations: usize,
     pub exploration: f64,
     pub final_choice: MctsFinal,
+    pub stop_at_max_score: bool,
 }
 
 /// A partial program in the search tree.
@@ -152,11 +159,12 @@ impl Search {
         }
     }
 
+    /// One iteration; returns the simulated leaf when its program scored the maximum.
     async fn iterate(
         &mut self,
         session: &mut Session<'_>,
         exploration: f64,
-    ) -> Result<(), Interrupt> {
+    ) -> Result<Option<NodeIndex>, Interrupt> {
         let mut node = self.root;
         while self.tree[node].expanded {
             match select_child(&self.tree, node, exploration) {
@@ -185,7 +193,7 @@ impl Search {
         let simulated = (!program.trim().is_empty()).then_some(program.as_str());
         backpropagate(&mut self.tree, leaf, value, simulated);
         self.iterations += 1;
-        Ok(())
+        Ok((value >= MAX_SCORE && simulated.is_some()).then_some(leaf))
     }
 
     /// Adds the distinct next steps of `node` as children; returns the first child, or `node`
@@ -279,35 +287,53 @@ impl Planner for Mcts {
     }
 
     fn config(&self) -> serde_json::Value {
-        json!({
+        let mut config = json!({
             "iterations": self.iterations,
             "exploration": self.exploration,
             "final": self.final_choice,
-        })
+        });
+        if self.stop_at_max_score {
+            config["stop_at_max_score"] = json!(true);
+        }
+        config
     }
 
     async fn plan(&self, ctx: &PlanContext, example: &Example) -> Result<PlanOutcome, PlanError> {
         let mut session = Session::new(ctx, example)?;
         let mut search = Search::new();
         let mut budget = None;
+        let mut top = None;
         while search.iterations < self.iterations {
-            if let Err(stop) = search
+            match search
                 .iterate(&mut session, self.exploration)
                 .await
                 .budgeted()?
             {
-                budget = Some(stop);
-                break;
+                Err(stop) => {
+                    budget = Some(stop);
+                    break;
+                }
+                Ok(Some(leaf)) if self.stop_at_max_score => {
+                    top = Some(leaf);
+                    break;
+                }
+                Ok(_) => {}
             }
         }
-        let returned = recommend(&search.tree, search.root, self.final_choice);
+        let returned =
+            top.unwrap_or_else(|| recommend(&search.tree, search.root, self.final_choice));
         let program = search.tree[returned]
             .best
             .as_ref()
             .or(search.tree[search.root].best.as_ref())
             .map(|(program, _)| program.clone())
             .unwrap_or_default();
-        let stop = Stop::Iterations.unless_budget(budget);
+        let own_stop = if top.is_some() {
+            Stop::MaxScore
+        } else {
+            Stop::Iterations
+        };
+        let stop = own_stop.unless_budget(budget);
         Ok(session.finish(program, stop, |ending| {
             Trace::Mcts(MctsTrace {
                 nodes: search.trace_nodes(),
@@ -400,6 +426,7 @@ mod tests {
             iterations: 4,
             exploration: std::f64::consts::SQRT_2,
             final_choice: MctsFinal::BestMean,
+            stop_at_max_score: false,
         };
         let outcome = mcts.plan(&ctx, &example()).await.unwrap();
         assert_eq!(outcome.program, "4\n2\n=");
@@ -436,6 +463,7 @@ mod tests {
             iterations: 50,
             exploration: 1.0,
             final_choice: MctsFinal::BestMean,
+            stop_at_max_score: false,
         };
         let outcome = mcts.plan(&ctx, &example()).await.unwrap();
         assert_eq!(outcome.program, "1\n5\n=");
@@ -445,5 +473,33 @@ mod tests {
         };
         assert_eq!(trace.iterations, 1);
         assert_trace_fixture("mcts_budget_llm_calls", &outcome.trace);
+    }
+
+    #[tokio::test]
+    async fn stops_at_the_first_simulation_with_the_highest_score_when_asked() {
+        let generator = Arc::new(ScriptedGenerator::by_partial(&[(
+            "",
+            &["1\n5\n=", "4\n2\n="],
+        )]));
+        let discriminator = Arc::new(ScriptedDiscriminator::new(&[
+            ("1\n5\n=", 0.2),
+            ("4\n2\n=", 1.0),
+        ]));
+        let ctx = context(&generator, &discriminator);
+        let mcts = Mcts {
+            iterations: 50,
+            exploration: 1.0,
+            final_choice: MctsFinal::BestMean,
+            stop_at_max_score: true,
+        };
+        let outcome = mcts.plan(&ctx, &example()).await.unwrap();
+        assert_eq!(outcome.program, "4\n2\n=");
+        assert_eq!(outcome.trace.stop(), Stop::MaxScore);
+        let Trace::Mcts(trace) = &outcome.trace else {
+            panic!("{:?}", outcome.trace)
+        };
+        assert_eq!(trace.iterations, 2);
+        assert_eq!(outcome.trace.returned().unwrap().program, "4");
+        assert_eq!(mcts.config()["stop_at_max_score"], true);
     }
 }

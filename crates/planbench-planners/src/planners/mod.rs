@@ -81,8 +81,47 @@ named_enum!(MctsFinal, "MCTS final choice", {
     MostVisits => "most-visits",
 });
 
+/// Which MC-ToT steps are pruned (valued but never queued). String forms: `no-execution`,
+/// `all-worst`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum TreePrune {
+    /// planbench's: a step none of whose rollouts executes, whatever the discriminator.
+    #[default]
+    NoExecution,
+    /// The paper's (`if v <= 0` on its losses): a step every rollout of which got the worst
+    /// score, 0. Under naive or exec LLM judges (scores P(Yes) > 0) it never prunes, and under
+    /// its oracle a non-executable rollout whose judgement flipped keeps its step queued.
+    /// Nothing is executed to decide.
+    AllWorst,
+}
+
+named_enum!(TreePrune, "tree pruning", {
+    NoExecution => "no-execution",
+    AllWorst => "all-worst",
+});
+
+/// Which of equally valued queued steps MC-ToT pops first. String forms: `fifo`,
+/// `lexicographic`, `deepest`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum TreeTies {
+    /// planbench's: the earliest queued.
+    #[default]
+    Fifo,
+    /// The paper's (its heap holds `(loss, partial program)` tuples): the partial program that
+    /// sorts first as a string (by code point), then the earliest queued.
+    Lexicographic,
+    /// The deepest step (most steps from the root), then the earliest queued.
+    Deepest,
+}
+
+named_enum!(TreeTies, "tree tie order", {
+    Fifo => "fifo",
+    Lexicographic => "lexicographic",
+    Deepest => "deepest",
+});
+
 /// Every planner knob; the defaults are the paper's (MCTS, not in the paper, gets comparable
-/// ones).
+/// ones) except where a knob says that planbench differs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PlannerOptions {
@@ -94,6 +133,17 @@ pub struct PlannerOptions {
     pub correction_threshold: f64,
     /// MC-ToT: most expansions (generation requests for next steps).
     pub tree_max_expansions: usize,
+    /// MC-ToT: which steps are pruned (planbench: `no-execution`; the paper: `all-worst`).
+    #[serde(skip_serializing_if = "is_default")]
+    pub tree_prune: TreePrune,
+    /// MC-ToT: which equally valued step is popped first (planbench: `fifo`; the paper:
+    /// `lexicographic`).
+    #[serde(skip_serializing_if = "is_default")]
+    pub tree_ties: TreeTies,
+    /// MC-ToT and MCTS: stop as soon as a scored program reaches the highest score, 1, and
+    /// return it (beyond the paper, which always searches on; off by default).
+    #[serde(skip_serializing_if = "is_default")]
+    pub stop_at_max_score: bool,
     /// MCTS: most iterations (selection, expansion, simulation, backpropagation).
     pub mcts_iterations: usize,
     /// MCTS: the UCT exploration constant c in `mean + c * sqrt(ln N / n)`.
@@ -109,6 +159,9 @@ impl Default for PlannerOptions {
             correction_patience: 3,
             correction_threshold: 0.99,
             tree_max_expansions: 50,
+            tree_prune: TreePrune::NoExecution,
+            tree_ties: TreeTies::Fifo,
+            stop_at_max_score: false,
             mcts_iterations: 50,
             mcts_exploration: std::f64::consts::SQRT_2,
             mcts_final: MctsFinal::BestMean,
@@ -128,15 +181,28 @@ pub fn build_planner(kind: PlannerKind, options: &PlannerOptions) -> Box<dyn Pla
         }),
         PlannerKind::Tree => Box::new(MonteCarloTreeOfThought {
             max_expansions: options.tree_max_expansions,
+            prune: options.tree_prune,
+            ties: options.tree_ties,
+            stop_at_max_score: options.stop_at_max_score,
         }),
         PlannerKind::Mcts => Box::new(Mcts {
             iterations: options.mcts_iterations,
             exploration: options.mcts_exploration,
             final_choice: options.mcts_final,
+            stop_at_max_score: options.stop_at_max_score,
         }),
         PlannerKind::Vote => Box::new(Vote),
         PlannerKind::WeightedVote => Box::new(WeightedVote),
     }
+}
+
+/// The highest score a discriminator gives (`stop_at_max_score` stops there).
+pub(crate) const MAX_SCORE: f64 = 1.0;
+
+/// True when `value` is its type's default (options at their defaults stay out of serialized
+/// specs, so run ids of older specs do not change).
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
 }
 
 /// The index of the first highest score.
@@ -207,5 +273,46 @@ mod tests {
     fn first_best_prefers_the_earliest_tie() {
         assert_eq!(first_best(&[0.2, 0.9, 0.9, 0.1]), Some(1));
         assert_eq!(first_best(&[]), None);
+    }
+
+    #[test]
+    fn options_at_their_defaults_serialize_as_before() {
+        let json = serde_json::to_value(PlannerOptions::default()).unwrap();
+        let keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "correction_max_rounds",
+                "correction_patience",
+                "correction_threshold",
+                "mcts_exploration",
+                "mcts_final",
+                "mcts_iterations",
+                "tree_max_expansions"
+            ]
+        );
+        let paper = PlannerOptions {
+            tree_prune: TreePrune::AllWorst,
+            tree_ties: TreeTies::Lexicographic,
+            ..PlannerOptions::default()
+        };
+        let json = serde_json::to_value(&paper).unwrap();
+        assert_eq!(json["tree_prune"], "all-worst");
+        assert_eq!(json["tree_ties"], "lexicographic");
+        assert!(json.get("stop_at_max_score").is_none());
+        assert_eq!(
+            serde_json::from_value::<PlannerOptions>(json).unwrap(),
+            paper
+        );
+        for ties in TreeTies::ALL {
+            assert_eq!(ties.as_str().parse(), Ok(ties));
+        }
+        assert!("random".parse::<TreeTies>().is_err());
+        assert_eq!("all-worst".parse(), Ok(TreePrune::AllWorst));
     }
 }

@@ -1,13 +1,13 @@
 //! The paper's MC-ToT: best-first search over partial programs valued by Monte-Carlo rollouts.
 
-use std::cmp::Ordering;
+use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
 use async_trait::async_trait;
 use planbench_core::Example;
 use serde_json::json;
 
-use super::{Planner, PlannerKind};
+use super::{Planner, PlannerKind, TreePrune, TreeTies, MAX_SCORE};
 use crate::context::{PlanContext, PlanOutcome};
 use crate::error::PlanError;
 use crate::session::{Budgeted, Interrupt, Session};
@@ -19,13 +19,17 @@ use crate::trace::{self, BudgetStop, Candidate, Stop, Trace, TreeTrace};
 /// Each expansion samples n continuations of the current partial program and takes the first
 /// new step of each. Every distinct step is valued by the best discriminator score of n
 /// rollouts completed from it (a step that completes the program is its own rollout); steps
-/// none of whose rollouts executes are pruned, the rest join a priority queue, and the best
-/// queued partial program is popped next. The search returns the first complete program popped;
-/// after `max_expansions` expansions it returns the last popped partial program, and when the
-/// queue runs dry it returns the first sample of the last expansion.
+/// are pruned as `prune` says, the rest join a priority queue, and the best queued partial
+/// program is popped next (equal values: as `ties` says). The search returns the first complete
+/// program popped; after `max_expansions` expansions it returns the last popped partial program,
+/// and when the queue runs dry it returns the first sample of the last expansion. With
+/// `stop_at_max_score` it returns the first rollout scored [`MAX_SCORE`] at once.
 #[derive(Debug, Clone, Copy)]
 pub struct MonteCarloTreeOfThought {
     pub max_expansions: usize,
+    pub prune: TreePrune,
+    pub ties: TreeTies,
+    pub stop_at_max_score: bool,
 }
 
 /// A partial program in the search tree.
@@ -37,7 +41,8 @@ struct Node {
     scores: Vec<f64>,
     /// Best rollout score; `None` for the root and for steps without rollouts.
     value: Option<f64>,
-    executable: bool,
+    /// Joined the queue (valued and not pruned).
+    queued: bool,
     expanded: bool,
 }
 
@@ -50,7 +55,7 @@ impl Node {
             value: self.value,
             visits: self.rollouts.len() as u64,
             complete: self.complete,
-            pruned: self.parent.is_some() && !self.queued(),
+            pruned: self.parent.is_some() && !self.queued,
             expanded: self.expanded,
             rollouts: self
                 .rollouts
@@ -64,18 +69,38 @@ impl Node {
             ..trace::Node::default()
         }
     }
-
-    fn queued(&self) -> bool {
-        self.executable && self.value.is_some()
-    }
 }
 
-/// A queue entry: the best value first, then the earliest pushed.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// A queue entry: the best value first, then the best tie key.
+#[derive(Debug, Clone, PartialEq)]
 struct Queued {
     value: f64,
-    order: usize,
+    tie: TieKey,
     node: usize,
+}
+
+/// Among equal values, the greater key pops first (every entry of a queue has the same kind).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum TieKey {
+    /// [`TreeTies::Fifo`]: the earliest queued.
+    Fifo(Reverse<usize>),
+    /// [`TreeTies::Lexicographic`]: the program that sorts first, then the earliest queued.
+    Lexicographic(Reverse<String>, Reverse<usize>),
+    /// [`TreeTies::Deepest`]: the most steps, then the earliest queued.
+    Deepest(usize, Reverse<usize>),
+}
+
+impl TieKey {
+    /// The key of the `order`-th queued node, `program` at `depth` steps from the root.
+    fn new(ties: TreeTies, order: usize, program: &str, depth: usize) -> Self {
+        match ties {
+            TreeTies::Fifo => TieKey::Fifo(Reverse(order)),
+            TreeTies::Lexicographic => {
+                TieKey::Lexicographic(Reverse(program.to_string()), Reverse(order))
+            }
+            TreeTies::Deepest => TieKey::Deepest(depth, Reverse(order)),
+        }
+    }
 }
 
 impl Eq for Queued {}
@@ -84,7 +109,7 @@ impl Ord for Queued {
     fn cmp(&self, other: &Self) -> Ordering {
         self.value
             .total_cmp(&other.value)
-            .then_with(|| other.order.cmp(&self.order))
+            .then_with(|| self.tie.cmp(&other.tie))
     }
 }
 
@@ -100,13 +125,18 @@ enum Ending {
     Node(usize, Stop),
     /// The queue ran dry: the first sample of the last expansion.
     Exhausted,
+    /// A rollout scored the maximum (`stop_at_max_score`): that rollout, and its node when the
+    /// rollout is the node's own program.
+    MaxScore(String, Option<usize>),
     Budget(BudgetStop),
 }
 
 /// The search state of one example.
-#[derive(Default)]
 struct Search {
+    options: MonteCarloTreeOfThought,
     nodes: Vec<Node>,
+    /// Each node's depth in steps from the root (the root's is 0).
+    depths: Vec<usize>,
     queue: BinaryHeap<Queued>,
     pops: Vec<usize>,
     expansions: usize,
@@ -115,13 +145,27 @@ struct Search {
 }
 
 impl Search {
-    /// Values one step by its rollouts and records it; queues it unless pruned.
+    fn new(options: MonteCarloTreeOfThought) -> Self {
+        Self {
+            options,
+            nodes: Vec::new(),
+            depths: Vec::new(),
+            queue: BinaryHeap::new(),
+            pops: Vec::new(),
+            expansions: 0,
+            last_samples: Vec::new(),
+            best_rollout: None,
+        }
+    }
+
+    /// Values one step by its rollouts and records it; queues it unless pruned. Returns the
+    /// ending when a rollout scored the maximum and the search stops there.
     async fn add_step(
         &mut self,
         session: &mut Session<'_>,
         parent: usize,
         program: String,
-    ) -> Result<(), Interrupt> {
+    ) -> Result<Option<Ending>, Interrupt> {
         let complete = session.ctx().task.is_complete(&program);
         let rollouts = if complete {
             vec![program.clone()]
@@ -129,13 +173,11 @@ impl Search {
             session.sample(&program, session.default_draw()).await?
         };
         let scores = session.score(&rollouts).await?;
-        let mut executable = false;
-        for rollout in &rollouts {
-            if session.execute(rollout).await?.is_ok() {
-                executable = true;
-                break;
-            }
-        }
+        let value = scores.iter().copied().reduce(f64::max);
+        let keep = match self.options.prune {
+            TreePrune::NoExecution => any_executes(session, &rollouts).await?,
+            TreePrune::AllWorst => value.is_some_and(|v| v > WORST_SCORE),
+        };
         for (rollout, score) in rollouts.iter().zip(&scores) {
             if self
                 .best_rollout
@@ -145,47 +187,61 @@ impl Search {
                 self.best_rollout = Some((rollout.clone(), *score));
             }
         }
-        let value = scores.iter().copied().reduce(f64::max);
         let id = self.nodes.len();
-        self.nodes.push(Node {
+        let queued = keep && value.is_some();
+        let top = (self.options.stop_at_max_score)
+            .then(|| scores.iter().position(|s| *s >= MAX_SCORE))
+            .flatten()
+            .map(|i| {
+                let rollout = rollouts[i].clone();
+                let node = (rollout == program).then_some(id);
+                Ending::MaxScore(rollout, node)
+            });
+        let depth = self.depths[parent] + 1;
+        if let (true, Some(value)) = (queued, value) {
+            let tie = TieKey::new(self.options.ties, id, &program, depth);
+            self.queue.push(Queued {
+                value,
+                tie,
+                node: id,
+            });
+        }
+        self.push(Node {
             parent: Some(parent),
             program,
             complete,
             rollouts,
             scores,
             value,
-            executable,
+            queued,
             expanded: false,
         });
-        if let (true, Some(value)) = (executable, value) {
-            self.queue.push(Queued {
-                value,
-                order: id,
-                node: id,
-            });
-        }
-        Ok(())
+        Ok(top)
     }
 
-    async fn run(
-        &mut self,
-        session: &mut Session<'_>,
-        max_expansions: usize,
-    ) -> Result<Ending, PlanError> {
-        self.nodes.push(Node {
+    fn push(&mut self, node: Node) {
+        let depth = node.parent.map_or(0, |parent| self.depths[parent] + 1);
+        self.depths.push(depth);
+        self.nodes.push(node);
+    }
+
+    async fn run(&mut self, session: &mut Session<'_>) -> Result<Ending, PlanError> {
+        self.push(Node {
             parent: None,
             program: String::new(),
             complete: false,
             rollouts: Vec::new(),
             scores: Vec::new(),
             value: None,
-            executable: true,
+            queued: false,
             expanded: false,
         });
         let mut current = 0;
-        while self.expansions < max_expansions {
-            if let Err(stop) = self.expand(session, current).await.budgeted()? {
-                return Ok(Ending::Budget(stop));
+        while self.expansions < self.options.max_expansions {
+            match self.expand(session, current).await.budgeted()? {
+                Err(stop) => return Ok(Ending::Budget(stop)),
+                Ok(Some(top)) => return Ok(top),
+                Ok(None) => {}
             }
             let Some(best) = self.queue.pop() else {
                 return Ok(Ending::Exhausted);
@@ -199,7 +255,11 @@ impl Search {
         Ok(Ending::Node(current, Stop::ExpansionLimit))
     }
 
-    async fn expand(&mut self, session: &mut Session<'_>, current: usize) -> Result<(), Interrupt> {
+    async fn expand(
+        &mut self,
+        session: &mut Session<'_>,
+        current: usize,
+    ) -> Result<Option<Ending>, Interrupt> {
         let partial = self.nodes[current].program.clone();
         let samples = session.sample(&partial, session.default_draw()).await?;
         self.expansions += 1;
@@ -207,10 +267,25 @@ impl Search {
         let children = next_steps(session.ctx().task.as_ref(), &partial, &samples);
         self.last_samples = samples;
         for (child, _) in children {
-            self.add_step(session, current, child).await?;
+            if let Some(top) = self.add_step(session, current, child).await? {
+                return Ok(Some(top));
+            }
         }
-        Ok(())
+        Ok(None)
     }
+}
+
+/// The lowest score: the paper prunes a step when every rollout got it.
+const WORST_SCORE: f64 = 0.0;
+
+/// Whether any of `rollouts` executes (they run in order until one does).
+async fn any_executes(session: &mut Session<'_>, rollouts: &[String]) -> Result<bool, Interrupt> {
+    for rollout in rollouts {
+        if session.execute(rollout).await?.is_ok() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 #[async_trait]
@@ -219,16 +294,28 @@ impl Planner for MonteCarloTreeOfThought {
         PlannerKind::Tree.as_str()
     }
 
+    /// `{"max_expansions": …}`, and the switches that are not at their defaults.
     fn config(&self) -> serde_json::Value {
-        json!({ "max_expansions": self.max_expansions })
+        let mut config = json!({ "max_expansions": self.max_expansions });
+        if self.prune != TreePrune::default() {
+            config["prune"] = json!(self.prune);
+        }
+        if self.ties != TreeTies::default() {
+            config["ties"] = json!(self.ties);
+        }
+        if self.stop_at_max_score {
+            config["stop_at_max_score"] = json!(true);
+        }
+        config
     }
 
     async fn plan(&self, ctx: &PlanContext, example: &Example) -> Result<PlanOutcome, PlanError> {
         let mut session = Session::new(ctx, example)?;
-        let mut search = Search::default();
-        let ending = search.run(&mut session, self.max_expansions).await?;
+        let mut search = Search::new(*self);
+        let ending = search.run(&mut session).await?;
         let (program, returned, stop) = match ending {
             Ending::Node(id, reason) => (search.nodes[id].program.clone(), Some(id), reason),
+            Ending::MaxScore(program, node) => (program, node, Stop::MaxScore),
             Ending::Exhausted => (
                 search.last_samples.first().cloned().unwrap_or_default(),
                 None,
@@ -272,7 +359,12 @@ mod tests {
         assert_trace_fixture, context, example, ScriptedDiscriminator, ScriptedGenerator,
     };
 
-    const SEARCH: MonteCarloTreeOfThought = MonteCarloTreeOfThought { max_expansions: 50 };
+    const SEARCH: MonteCarloTreeOfThought = MonteCarloTreeOfThought {
+        max_expansions: 50,
+        prune: TreePrune::NoExecution,
+        ties: TreeTies::Fifo,
+        stop_at_max_score: false,
+    };
 
     /// Root samples start with 1, 4 or x (x does not execute). Rollouts: "1…" ends 1,5 (0.6),
     /// "4…" ends 4,2 (0.8) but "4,2…" only reaches 4,2,1 (0.3); "x…" scores 0.9 and never runs.
@@ -359,7 +451,10 @@ mod tests {
             vec![if root { "1\n1" } else { "\n1\n1" }.to_string()]
         }));
         let discriminator = Arc::new(ScriptedDiscriminator::default());
-        let search = MonteCarloTreeOfThought { max_expansions: 4 };
+        let search = MonteCarloTreeOfThought {
+            max_expansions: 4,
+            ..SEARCH
+        };
         let outcome = search
             .plan(&context(&generator, &discriminator), &example())
             .await
@@ -383,5 +478,104 @@ mod tests {
         assert_eq!(outcome.trace.stop(), Stop::Budget(BudgetStop::LlmCalls));
         assert_eq!(outcome.cost.llm_calls, 3);
         assert_trace_fixture("tree_budget_llm_calls", &outcome.trace);
+    }
+
+    #[tokio::test]
+    async fn the_paper_pruning_keeps_steps_whose_rollouts_fail_but_score() {
+        // Under a naive judge "x" (0.9) never executes: planbench prunes it, the paper's rule
+        // queues it first and returns its program.
+        let (generator, discriminator) = scenario();
+        let ctx = context(&generator, &discriminator);
+        let paper = MonteCarloTreeOfThought {
+            prune: TreePrune::AllWorst,
+            ..SEARCH
+        };
+        let outcome = paper.plan(&ctx, &example()).await.unwrap();
+        assert_eq!(outcome.program, "x\n=");
+        assert_eq!(outcome.trace.stop(), Stop::Complete);
+        let trace = tree(&outcome);
+        assert_eq!(programs_of(trace, &trace.pops), ["x", "x\n="]);
+        assert_eq!(paper.config()["prune"], "all-worst");
+        assert_eq!(SEARCH.config(), json!({ "max_expansions": 50 }));
+
+        // Steps every rollout of which scores 0 are pruned although they execute.
+        let generator = Arc::new(ScriptedGenerator::by_partial(&[
+            ("", &["1\n=", "2\n2\n="]),
+            ("2", &["\n2\n="]),
+        ]));
+        let discriminator = Arc::new(ScriptedDiscriminator::new(&[("2\n2\n=", 0.0)]));
+        let outcome = paper
+            .plan(&context(&generator, &discriminator), &example())
+            .await
+            .unwrap();
+        assert_eq!(outcome.trace.stop(), Stop::QueueEmpty);
+        assert!(tree(&outcome).nodes[1..].iter().all(|node| node.pruned));
+    }
+
+    /// Three first steps of equal value: 3, 1 and 2 (in sample order), each with one rollout.
+    fn equal_values() -> (Arc<ScriptedGenerator>, Arc<ScriptedDiscriminator>) {
+        let generator = ScriptedGenerator::by_partial(&[
+            ("", &["3\n3\n=", "1\n5\n=", "2\n4\n="]),
+            ("3", &["\n3\n="]),
+            ("1", &["\n5\n="]),
+            ("2", &["\n4\n="]),
+            ("3\n3", &["\n="]),
+            ("1\n5", &["\n="]),
+        ]);
+        let discriminator =
+            ScriptedDiscriminator::new(&[("3\n3\n=", 0.5), ("1\n5\n=", 0.5), ("2\n4\n=", 0.5)]);
+        (Arc::new(generator), Arc::new(discriminator))
+    }
+
+    #[tokio::test]
+    async fn equal_values_pop_in_the_chosen_tie_order() {
+        let expected: [(TreeTies, [&str; 2]); 3] = [
+            (TreeTies::Fifo, ["3", "1"]),
+            // The paper's heap: "1" < "1\n5" < "2" < "3".
+            (TreeTies::Lexicographic, ["1", "1\n5"]),
+            (TreeTies::Deepest, ["3", "3\n3"]),
+        ];
+        for (ties, pops) in expected {
+            let (generator, discriminator) = equal_values();
+            let search = MonteCarloTreeOfThought {
+                ties,
+                max_expansions: 2,
+                ..SEARCH
+            };
+            let outcome = search
+                .plan(&context(&generator, &discriminator), &example())
+                .await
+                .unwrap();
+            let trace = tree(&outcome);
+            assert_eq!(programs_of(trace, &trace.pops[..2]), pops, "{ties}");
+        }
+    }
+
+    #[tokio::test]
+    async fn stops_at_the_first_rollout_with_the_highest_score_when_asked() {
+        let generator = Arc::new(ScriptedGenerator::by_partial(&[
+            ("", &["1\n2\n3\n=", "4\n2\n=", "1\n5\n="]),
+            ("1", &["\n5\n="]),
+            ("4", &["\n2\n="]),
+            ("4\n2", &["\n="]),
+        ]));
+        let discriminator = Arc::new(ScriptedDiscriminator::new(&[
+            ("1\n5\n=", 0.6),
+            ("4\n2\n=", 1.0),
+        ]));
+        let ctx = context(&generator, &discriminator);
+        let eager = MonteCarloTreeOfThought {
+            stop_at_max_score: true,
+            ..SEARCH
+        };
+        let outcome = eager.plan(&ctx, &example()).await.unwrap();
+        assert_eq!(outcome.program, "4\n2\n=");
+        assert_eq!(outcome.trace.stop(), Stop::MaxScore);
+        assert!(tree(&outcome).pops.is_empty());
+        assert_eq!(generator.partials(), ["", "1", "4"]);
+        // Without the switch the search goes on: it pops "4", then its complete child.
+        let outcome = SEARCH.plan(&ctx, &example()).await.unwrap();
+        assert_eq!(outcome.trace.stop(), Stop::Complete);
+        assert_eq!(tree(&outcome).pops.len(), 3);
     }
 }

@@ -14,6 +14,8 @@ pub enum Stop {
     ExpansionLimit,
     /// MC-ToT's queue ran dry.
     QueueEmpty,
+    /// A search scored a program the highest score and returned it (`stop_at_max_score`).
+    MaxScore,
     /// UCT ran all its iterations.
     Iterations,
     /// Correction: the best score exceeded the threshold.
@@ -51,6 +53,7 @@ impl std::fmt::Display for Stop {
             Stop::Complete => "complete",
             Stop::ExpansionLimit => "expansion_limit",
             Stop::QueueEmpty => "queue_empty",
+            Stop::MaxScore => "max_score",
             Stop::Iterations => "iterations",
             Stop::Threshold => "threshold",
             Stop::Patience => "patience",
@@ -87,6 +90,7 @@ mod tests {
             Stop::Complete,
             Stop::ExpansionLimit,
             Stop::QueueEmpty,
+            Stop::MaxScore,
             Stop::Iterations,
             Stop::Threshold,
             Stop::Patience,
