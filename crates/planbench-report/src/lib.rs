@@ -12,6 +12,7 @@
 //! `report.md`, CSV tables, `analysis.json` and PNG/SVG plots.
 
 mod analysis;
+mod budget;
 mod decision;
 mod plots;
 mod report;
@@ -21,6 +22,11 @@ mod tables;
 pub use analysis::{
     analyse_sweep, AnalysisOptions, CellSummary, CostRatios, PlannerComparison, PlannerThreshold,
     SweepAnalysis,
+};
+pub use budget::{
+    analyse_budget, nearest_by_tokens, pareto_frontier, write_budget_report, BinAccuracy,
+    BudgetAnalysis, BudgetCell, BudgetOptions, BudgetPoint, BudgetPointSummary, CostMeasure,
+    DifficultyBin, Frontier, MatchedComparison, PlannerDifficulty,
 };
 pub use decision::{Correction, ParseCorrectionError};
 pub use plots::{FONT_CANDIDATES, FONT_ENV};

@@ -21,6 +21,8 @@ pub enum ReportError {
         #[source]
         source: StatsError,
     },
+    #[error("invalid pass rate of example '{example}': {rate} is not in [0, 1]")]
+    InvalidPassRate { example: String, rate: f64 },
     #[error("nothing to report: no cells")]
     NoCells,
     #[error("cannot write {}: {source}", path.display())]
@@ -64,23 +66,9 @@ pub fn write_report(
         source,
     })?;
     let tables = all_tables(analysis);
-    let mut csv = Vec::with_capacity(tables.len());
-    for table in &tables {
-        let path = dir.join(format!("{}.csv", table.name));
-        write_file(&path, &table.to_csv())?;
-        csv.push(path);
-    }
-    let json = dir.join("analysis.json");
-    let text = serde_json::to_string_pretty(analysis).map_err(|e| ReportError::Io {
-        path: json.clone(),
-        source: e.into(),
-    })?;
-    write_file(&json, &text)?;
-
-    let (plots, warnings) = match plots::ensure_font() {
-        Ok(()) => (draw_plots(dir, title, analysis)?, Vec::new()),
-        Err(reason) => (Vec::new(), vec![format!("plots skipped: {reason}")]),
-    };
+    let csv = write_csv(dir, &tables)?;
+    let json = write_json(&dir.join("analysis.json"), analysis)?;
+    let (plots, warnings) = draw_if_font(|| draw_plots(dir, title, analysis))?;
     let markdown = dir.join("report.md");
     write_file(
         &markdown,
@@ -95,11 +83,46 @@ pub fn write_report(
     })
 }
 
-fn write_file(path: &Path, contents: &str) -> Result<(), ReportError> {
+/// Writes `contents` to `path`.
+pub(crate) fn write_file(path: &Path, contents: &str) -> Result<(), ReportError> {
     std::fs::write(path, contents).map_err(|source| ReportError::Io {
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// Writes every table to `<dir>/<name>.csv`, returning the paths.
+pub(crate) fn write_csv(dir: &Path, tables: &[Table]) -> Result<Vec<PathBuf>, ReportError> {
+    let mut csv = Vec::with_capacity(tables.len());
+    for table in tables {
+        let path = dir.join(format!("{}.csv", table.name));
+        write_file(&path, &table.to_csv())?;
+        csv.push(path);
+    }
+    Ok(csv)
+}
+
+/// Writes `value` as pretty JSON to `path`, returning it.
+pub(crate) fn write_json(
+    path: &Path,
+    value: &impl serde::Serialize,
+) -> Result<PathBuf, ReportError> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| ReportError::Io {
+        path: path.to_path_buf(),
+        source: e.into(),
+    })?;
+    write_file(path, &text)?;
+    Ok(path.to_path_buf())
+}
+
+/// The plot files `draw` writes, or none and a warning why when there is no font for text.
+pub(crate) fn draw_if_font(
+    draw: impl FnOnce() -> Result<Vec<PathBuf>, ReportError>,
+) -> Result<(Vec<PathBuf>, Vec<String>), ReportError> {
+    match plots::ensure_font() {
+        Ok(()) => Ok((draw()?, Vec::new())),
+        Err(reason) => Ok((Vec::new(), vec![format!("plots skipped: {reason}")])),
+    }
 }
 
 fn draw_plots(
@@ -159,6 +182,15 @@ fn markdown_report(
     for warning in warnings {
         let _ = writeln!(out, "> **Warning:** {warning}\n");
     }
+    out.push_str(&tables_and_plots(tables, plots));
+    out.push_str(&notes_section(&analysis.notes));
+    out
+}
+
+/// Every table with a link to its CSV file, then a "Plots" section embedding each PNG with a
+/// link to its SVG.
+pub(crate) fn tables_and_plots(tables: &[Table], plots: &[PathBuf]) -> String {
+    let mut out = String::new();
     for table in tables {
         out.push_str(&table.to_markdown());
         let _ = writeln!(out, "\nCSV: [{0}.csv]({0}.csv)\n", table.name);
@@ -177,9 +209,15 @@ fn markdown_report(
             let _ = writeln!(out, "![{stem}]({name})\n\nSVG: [{stem}.svg]({stem}.svg)\n");
         }
     }
-    if !analysis.notes.is_empty() {
+    out
+}
+
+/// A "Notes" section listing `notes`; empty without notes.
+pub(crate) fn notes_section(notes: &[String]) -> String {
+    let mut out = String::new();
+    if !notes.is_empty() {
         out.push_str("## Notes\n\n");
-        for note in &analysis.notes {
+        for note in notes {
             let _ = writeln!(out, "- {note}");
         }
         out.push('\n');

@@ -1,6 +1,8 @@
 //! The report's tables, each rendered both as Markdown (for people) and CSV (for tools).
 
-use crate::analysis::{AnalysisOptions, CellSummary, PlannerThreshold, SweepAnalysis};
+use crate::analysis::{
+    AnalysisOptions, CellSummary, PlannerComparison, PlannerThreshold, SweepAnalysis,
+};
 use crate::decision::Correction;
 
 /// One table cell; numbers keep full precision in CSV and are rounded in Markdown.
@@ -11,6 +13,8 @@ pub(crate) enum Value {
     Fraction(Option<f64>),
     /// A plain number with this many decimals in Markdown.
     Number(Option<f64>, usize),
+    /// A number shown in scientific notation in Markdown (e.g. FLOPs).
+    Scientific(Option<f64>),
     Probability(f64),
     /// A number of examples; `None` (no number decides) shows as "never" in Markdown.
     Needed(Option<u64>),
@@ -22,9 +26,12 @@ impl Value {
             Value::Text(s) => s.replace('|', "\\|").replace('\n', " "),
             Value::Fraction(Some(f)) => format!("{:.1}%", 100.0 * f),
             Value::Number(Some(x), decimals) => format!("{x:.decimals$}"),
+            Value::Scientific(Some(x)) => format!("{x:.2e}"),
             Value::Probability(p) if *p < 1e-4 => "< 0.0001".to_string(),
             Value::Probability(p) => format!("{p:.4}"),
-            Value::Fraction(None) | Value::Number(None, _) => "–".to_string(),
+            Value::Fraction(None) | Value::Number(None, _) | Value::Scientific(None) => {
+                "–".to_string()
+            }
             Value::Needed(Some(n)) => n.to_string(),
             Value::Needed(None) => "never".to_string(),
         }
@@ -36,16 +43,21 @@ impl Value {
                 format!("\"{}\"", s.replace('"', "\"\""))
             }
             Value::Text(s) => s.clone(),
-            Value::Fraction(Some(x)) | Value::Number(Some(x), _) | Value::Probability(x) => {
-                format!("{x}")
-            }
-            Value::Fraction(None) | Value::Number(None, _) | Value::Needed(None) => String::new(),
+            Value::Fraction(Some(x))
+            | Value::Number(Some(x), _)
+            | Value::Scientific(Some(x))
+            | Value::Probability(x) => format!("{x}"),
+            Value::Fraction(None)
+            | Value::Number(None, _)
+            | Value::Scientific(None)
+            | Value::Needed(None) => String::new(),
             Value::Needed(Some(n)) => n.to_string(),
         }
     }
 }
 
-fn text(s: impl Into<String>) -> Value {
+/// A text cell.
+pub(crate) fn text(s: impl Into<String>) -> Value {
     Value::Text(s.into())
 }
 
@@ -125,12 +137,13 @@ pub(crate) fn all_tables(analysis: &SweepAnalysis) -> Vec<Table> {
     tables
 }
 
-fn confidence_pct(analysis: &SweepAnalysis) -> String {
-    format!("{:.0}%", 100.0 * analysis.options.confidence)
+/// The bootstrap coverage as a percentage, e.g. "95%".
+pub(crate) fn confidence_pct(options: &AnalysisOptions) -> String {
+    format!("{:.0}%", 100.0 * options.confidence)
 }
 
 fn accuracy_table(analysis: &SweepAnalysis) -> Table {
-    let conf = confidence_pct(analysis);
+    let conf = confidence_pct(&analysis.options);
     Table {
         name: "accuracy",
         title: "Task accuracy",
@@ -289,7 +302,7 @@ fn comparison_table(analysis: &SweepAnalysis) -> Table {
              as observed (normal approximation, Connor 1987; never = no number decides: no \
              difference{behind}).",
             base = o.baseline,
-            conf = confidence_pct(analysis),
+            conf = confidence_pct(&analysis.options),
             sides = o.alternative.describe(),
             test = test_description(o),
             power = 100.0 * o.power,
@@ -299,48 +312,56 @@ fn comparison_table(analysis: &SweepAnalysis) -> Table {
                 crate::Alternative::Greater => ", or the planner is behind",
             },
         ),
-        headers: vec![
-            "Planner",
-            "Run",
-            "Discriminator accuracy",
-            "Paired examples",
-            "Planner accuracy",
-            "Baseline accuracy",
-            "Difference",
-            "Difference CI low",
-            "Difference CI high",
-            "Only planner",
-            "Only baseline",
-            "McNemar p",
-            "Holm p",
-            "Significant",
-            "Examples needed",
-        ],
+        headers: ["Planner", "Run", "Discriminator accuracy"]
+            .into_iter()
+            .chain(PAIRED_TEST_HEADERS)
+            .collect(),
         rows: analysis
             .comparisons
             .iter()
             .map(|p| {
-                let c = &p.comparison;
-                vec![
-                    text(&p.planner),
-                    text(&p.label),
-                    nominal(p.accuracy),
-                    Value::Number(Some(c.examples as f64), 0),
-                    Value::Fraction(Some(c.accuracy_a)),
-                    Value::Fraction(Some(c.accuracy_b)),
-                    Value::Fraction(Some(c.difference.mean)),
-                    Value::Fraction(Some(c.difference.lo)),
-                    Value::Fraction(Some(c.difference.hi)),
-                    Value::Number(Some(c.only_a as f64), 0),
-                    Value::Number(Some(c.only_b as f64), 0),
-                    Value::Probability(c.p_value),
-                    Value::Probability(p.holm_p_value),
-                    text(if p.significant { "yes" } else { "no" }),
-                    Value::Needed(p.examples_needed),
-                ]
+                [text(&p.planner), text(&p.label), nominal(p.accuracy)]
+                    .into_iter()
+                    .chain(paired_test_values(p))
+                    .collect()
             })
             .collect(),
     }
+}
+
+/// Columns of a paired test of a planner (A) against a baseline (B), after those naming them.
+pub(crate) const PAIRED_TEST_HEADERS: [&str; 12] = [
+    "Paired examples",
+    "Planner accuracy",
+    "Baseline accuracy",
+    "Difference",
+    "Difference CI low",
+    "Difference CI high",
+    "Only planner",
+    "Only baseline",
+    "McNemar p",
+    "Holm p",
+    "Significant",
+    "Examples needed",
+];
+
+/// The values of [`PAIRED_TEST_HEADERS`] for one comparison.
+pub(crate) fn paired_test_values(p: &PlannerComparison) -> [Value; 12] {
+    let c = &p.comparison;
+    [
+        Value::Number(Some(c.examples as f64), 0),
+        Value::Fraction(Some(c.accuracy_a)),
+        Value::Fraction(Some(c.accuracy_b)),
+        Value::Fraction(Some(c.difference.mean)),
+        Value::Fraction(Some(c.difference.lo)),
+        Value::Fraction(Some(c.difference.hi)),
+        Value::Number(Some(c.only_a as f64), 0),
+        Value::Number(Some(c.only_b as f64), 0),
+        Value::Probability(c.p_value),
+        Value::Probability(p.holm_p_value),
+        text(if p.significant { "yes" } else { "no" }),
+        Value::Needed(p.examples_needed),
+    ]
 }
 
 fn efficiency_table(analysis: &SweepAnalysis) -> Table {
@@ -404,6 +425,11 @@ mod tests {
         assert_eq!(Value::Probability(0.109375).markdown(), "0.1094");
         let v = Value::Needed(None);
         assert_eq!((v.markdown(), v.csv()), ("never".into(), String::new()));
+        let v = Value::Scientific(Some(1.5e15));
+        assert_eq!(
+            (v.markdown(), v.csv()),
+            ("1.50e15".into(), "1500000000000000".into())
+        );
         let v = Value::Needed(Some(42));
         assert_eq!((v.markdown(), v.csv()), ("42".into(), "42".into()));
     }

@@ -92,7 +92,8 @@ impl Ranged for Scale {
     }
 }
 
-fn short_number(value: f64) -> String {
+/// A number in at most three significant decimals: 1234 → "1234", 2.5 → "2.5".
+pub(crate) fn short_number(value: f64) -> String {
     let magnitude = value.abs();
     if magnitude == 0.0 {
         "0".to_string()

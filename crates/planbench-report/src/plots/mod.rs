@@ -16,13 +16,16 @@ use crate::analysis::{CellSummary, SweepAnalysis};
 use crate::report::ReportError;
 
 mod axis;
+mod budget;
 mod cost;
 mod distribution;
 mod layout;
 mod legend;
+mod scatter;
 mod style;
 mod sweep;
 
+pub(crate) use budget::AccuracyVsBudget;
 pub(crate) use cost::AccuracyVsCost;
 pub(crate) use distribution::CostDistribution;
 pub(crate) use sweep::AccuracyVsDiscriminator;
