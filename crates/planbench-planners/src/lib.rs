@@ -31,7 +31,7 @@ mod testkit;
 pub use context::{Budget, PlanContext, PlanOutcome, SamplingDefaults};
 pub use coverage::pass_at_k;
 pub use discriminators::{
-    LlmDiscriminator, LlmVariant, OracleConfig, OracleConfigError, OracleDiscriminator,
+    LlmDiscriminator, LlmScore, LlmVariant, OracleConfig, OracleConfigError, OracleDiscriminator,
     OracleDraws, OracleNoise,
 };
 pub use error::PlanError;

@@ -295,10 +295,10 @@ impl Task for LiteralTask {
 type Script = dyn Fn(&GenerateRequest) -> Vec<String> + Send + Sync;
 
 /// A generator whose completions come from a script of the request; answer probabilities are
-/// `[p, 1 - p]` with `p` looked up by the program of a `JUDGE` prompt (0.5 when unknown).
+/// `[yes, no]` looked up by the program of a `JUDGE` prompt (`[0.5, 0.5]` when unknown).
 pub(crate) struct ScriptedGenerator {
     script: Box<Script>,
-    yes: HashMap<String, f64>,
+    yes: HashMap<String, (f64, f64)>,
     pub requests: Mutex<Vec<GenerateRequest>>,
     pub judged: Mutex<Vec<String>>,
 }
@@ -330,8 +330,14 @@ impl ScriptedGenerator {
         })
     }
 
-    pub fn with_yes(mut self, program: &str, p: f64) -> Self {
-        self.yes.insert(program.to_string(), p);
+    /// Answers `[p, 1 - p]` for `program`.
+    pub fn with_yes(self, program: &str, p: f64) -> Self {
+        self.with_answers(program, p, 1.0 - p)
+    }
+
+    /// Answers `[yes, no]` for `program` (the rest of the vocabulary takes what they leave).
+    pub fn with_answers(mut self, program: &str, yes: f64, no: f64) -> Self {
+        self.yes.insert(program.to_string(), (yes, no));
         self
     }
 
@@ -369,9 +375,9 @@ impl Generator for ScriptedGenerator {
             .strip_prefix("JUDGE ")
             .map(|rest| rest.split("\nRESULT").next().unwrap_or(""))
             .unwrap_or("");
-        let p = self.yes.get(program).copied().unwrap_or(0.5);
+        let (yes, no) = self.yes.get(program).copied().unwrap_or((0.5, 0.5));
         Ok(AnswerProbs {
-            probs: vec![p, 1.0 - p],
+            probs: vec![yes, no],
             usage: Usage {
                 prompt_tokens: 20,
                 completion_tokens: 1,

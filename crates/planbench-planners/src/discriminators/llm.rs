@@ -43,12 +43,33 @@ impl LlmVariant {
     }
 }
 
-/// Scores a program by `P(Yes) / (P(Yes) + P(No))` for the next token after the task's
-/// discrimination prompt. Candidates of one batch are judged concurrently.
+/// How a judge's answer probabilities become a score. String forms: `yes-share`, `raw-yes`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum LlmScore {
+    /// planbench's: `P(Yes) / (P(Yes) + P(No))`, so probability the model puts on other tokens
+    /// does not count against a candidate; 0 when both are 0.
+    #[default]
+    YesShare,
+    /// The paper's: the raw probability of "Yes" (its local judges take the softmax over the
+    /// whole vocabulary; here the local engine's whole-vocabulary probability, or over HTTP the
+    /// top-logprob probability). When P(Yes) is 0 (over HTTP: "Yes" not among the top
+    /// logprobs) it falls back as the paper's OpenAI judge does: `1 - P(No)`, else 0.
+    RawYes,
+}
+
+named_enum!(LlmScore, "judge score", {
+    YesShare => "yes-share",
+    RawYes => "raw-yes",
+});
+
+/// Scores a program from the model's probabilities of "Yes" and "No" for the next token after
+/// the task's discrimination prompt, as [`LlmScore`] says (default: `P(Yes) / (P(Yes) +
+/// P(No))`). Candidates of one batch are judged concurrently.
 pub struct LlmDiscriminator {
     task: Arc<dyn Task>,
     generator: Arc<dyn Generator>,
     variant: LlmVariant,
+    score: LlmScore,
 }
 
 impl LlmDiscriminator {
@@ -58,7 +79,13 @@ impl LlmDiscriminator {
             task,
             generator,
             variant,
+            score: LlmScore::default(),
         }
+    }
+
+    /// The same judge, scoring answers as `score` says.
+    pub fn with_score(self, score: LlmScore) -> Self {
+        Self { score, ..self }
     }
 
     async fn judge(
@@ -97,7 +124,7 @@ impl LlmDiscriminator {
             Err(e) => return Err(e.into()),
         };
         cost.add_discrimination(&answer.usage, self.generator.parameters());
-        Ok((yes_share(&answer.probs)?, cost))
+        Ok((answer_score(&answer.probs, self.score)?, cost))
     }
 }
 
@@ -115,28 +142,42 @@ fn prompt_too_long(error: &GenError) -> bool {
     }
 }
 
-/// `P(Yes) / (P(Yes) + P(No))`; 0 when the model gives neither answer any probability.
-fn yes_share(probs: &[f64]) -> Result<f64, GenError> {
+/// The score of the answer probabilities `[P(Yes), P(No)]` under `mode` (a probability that
+/// is not a finite positive number counts as 0).
+fn answer_score(probs: &[f64], mode: LlmScore) -> Result<f64, GenError> {
     let [yes, no] = probs else {
         return Err(GenError::Backend(format!(
             "answer_probs returned {} probabilities for the 2 answers Yes/No",
             probs.len()
         )));
     };
-    let valid = |p: f64| if p.is_finite() && p > 0.0 { p } else { 0.0 };
+    let valid = |p: f64| {
+        if p.is_finite() && p > 0.0 {
+            p.min(1.0)
+        } else {
+            0.0
+        }
+    };
     let (yes, no) = (valid(*yes), valid(*no));
-    Ok(if yes + no > 0.0 {
-        yes / (yes + no)
-    } else {
-        0.0
+    Ok(match mode {
+        LlmScore::YesShare if yes + no > 0.0 => yes / (yes + no),
+        LlmScore::YesShare => 0.0,
+        LlmScore::RawYes if yes > 0.0 => yes,
+        LlmScore::RawYes if no > 0.0 => 1.0 - no,
+        LlmScore::RawYes => 0.0,
     })
 }
 
 #[async_trait]
 impl Discriminator for LlmDiscriminator {
+    /// `llm(variant=pro,model=…)`, with `,score=raw-yes` when not scoring by the yes share.
     fn describe(&self) -> String {
+        let score = match self.score {
+            LlmScore::YesShare => String::new(),
+            other => format!(",score={other}"),
+        };
         format!(
-            "llm(variant={},model={})",
+            "llm(variant={},model={}{score})",
             self.variant,
             self.generator.identity()
         )
@@ -167,10 +208,60 @@ mod tests {
 
     #[test]
     fn yes_share_normalizes_and_rejects_malformed_answers() {
-        assert!((yes_share(&[0.3, 0.1]).unwrap() - 0.75).abs() < 1e-12);
-        assert_eq!(yes_share(&[0.0, 0.0]).unwrap(), 0.0);
-        assert_eq!(yes_share(&[f64::NAN, 0.5]).unwrap(), 0.0);
-        assert!(yes_share(&[0.5]).is_err());
+        let share = |probs: &[f64]| answer_score(probs, LlmScore::YesShare);
+        assert!((share(&[0.3, 0.1]).unwrap() - 0.75).abs() < 1e-12);
+        assert_eq!(share(&[0.0, 0.0]).unwrap(), 0.0);
+        assert_eq!(share(&[f64::NAN, 0.5]).unwrap(), 0.0);
+        assert!(share(&[0.5]).is_err());
+    }
+
+    #[test]
+    fn raw_yes_is_the_probability_of_yes_with_the_paper_fallbacks() {
+        let raw = |probs: &[f64]| answer_score(probs, LlmScore::RawYes).unwrap();
+        assert_eq!(raw(&[0.3, 0.1]), 0.3);
+        // "Yes" absent from the top logprobs: 1 - P(No); neither: 0.
+        assert_eq!(raw(&[0.0, 0.25]), 0.75);
+        assert_eq!(raw(&[0.0, 0.0]), 0.0);
+        assert_eq!(raw(&[f64::NAN, 0.0]), 0.0);
+        assert!(answer_score(&[0.5, 0.1, 0.1], LlmScore::RawYes).is_err());
+        for score in LlmScore::ALL {
+            assert_eq!(score.as_str().parse(), Ok(score));
+        }
+    }
+
+    #[tokio::test]
+    async fn raw_yes_changes_where_correction_stops() {
+        use crate::context::{Budget, PlanContext, SamplingDefaults};
+        use crate::planners::{Correction, Planner};
+        use crate::trace::Stop;
+
+        // The judge puts 0.95 on "Yes", 0.004 on "No" and the rest elsewhere: the yes share
+        // (0.9958) passes the 0.99 threshold, the raw probability does not.
+        let generator = Arc::new(
+            ScriptedGenerator::new(|_| vec!["6\n=".to_string()]).with_answers("6\n=", 0.95, 0.004),
+        );
+        let correction = Correction {
+            max_rounds: 10,
+            patience: 3,
+            threshold: 0.99,
+        };
+        let mut stops = Vec::new();
+        for score in LlmScore::ALL {
+            let judge =
+                LlmDiscriminator::new(Arc::new(SumTask), generator.clone(), LlmVariant::Naive)
+                    .with_score(score);
+            let ctx = PlanContext {
+                task: Arc::new(SumTask),
+                generator: generator.clone(),
+                discriminator: Arc::new(judge),
+                sampling: SamplingDefaults::default(),
+                budget: Budget::default(),
+                seed: 0,
+            };
+            let outcome = correction.plan(&ctx, &example()).await.unwrap();
+            stops.push(outcome.trace.stop());
+        }
+        assert_eq!(stops, [Stop::Threshold, Stop::Patience]);
     }
 
     #[test]

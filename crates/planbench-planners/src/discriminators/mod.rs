@@ -3,5 +3,5 @@
 mod llm;
 mod oracle;
 
-pub use llm::{LlmDiscriminator, LlmVariant};
+pub use llm::{LlmDiscriminator, LlmScore, LlmVariant};
 pub use oracle::{OracleConfig, OracleConfigError, OracleDiscriminator, OracleDraws, OracleNoise};
