@@ -34,8 +34,12 @@ impl Endpoint {
 /// How to reach one or more replicas of an OpenAI-compatible server.
 #[derive(Debug, Clone)]
 pub struct HttpConfig {
-    /// Base URLs of replicas serving the same model (e.g. `http://127.0.0.1:8080`); requests
-    /// go to the one with the fewest in flight, and fail over to another on connection errors.
+    /// Base URLs of replicas serving the same model (e.g. `http://127.0.0.1:8080`). A request
+    /// with an affinity key (the example id) goes to the replica the key hashes to, to keep
+    /// that replica's prompt cache warm, unless it is busier than the least loaded one by more
+    /// than [`affinity_slack`](Self::affinity_slack); other requests go to the least loaded
+    /// replica. A replica that refuses connections is skipped for a few seconds, and requests
+    /// fail over to another.
     pub base_urls: Vec<String>,
     /// Model name sent with each request.
     pub model: String,
@@ -58,6 +62,10 @@ pub struct HttpConfig {
     pub max_retries: u32,
     /// Most requests in flight to each base URL.
     pub max_concurrency: usize,
+    /// How many more requests (queued or in flight) than the least loaded replica an
+    /// affinity key's own replica may have before its requests go elsewhere; 0 balances load
+    /// first and caches second.
+    pub affinity_slack: usize,
     /// Alternatives asked for the first token of answer-probability requests (OpenAI: ≤ 20).
     pub top_logprobs: u32,
     /// First backoff delay; doubles with each retry (with jitter), unless the server sends
@@ -94,6 +102,7 @@ impl HttpConfig {
             request_timeout: Duration::from_secs(300),
             max_retries: 5,
             max_concurrency: 4,
+            affinity_slack: 4,
             top_logprobs: 5,
             retry_base_delay: Duration::from_millis(500),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,

@@ -134,10 +134,10 @@ impl HttpGenerator {
         Some(self.n_cap.load(Ordering::Relaxed)).filter(|&cap| cap != usize::MAX)
     }
 
-    async fn post(&self, body: &Body<'_>) -> Result<Response, Failure> {
+    async fn post(&self, body: &Body<'_>, affinity: Option<&str>) -> Result<Response, Failure> {
         let response: Response = self
             .transport
-            .post(self.config.endpoint.path(), body)
+            .post(self.config.endpoint.path(), body, affinity)
             .await?;
         if let (Some(expected), Some(got)) = (&self.fingerprint, response.fingerprint()) {
             if expected != got {
@@ -173,7 +173,7 @@ impl HttpGenerator {
             seed: params.seed.wrapping_add(start as u64),
             logprobs: None,
         };
-        let response = self.post(&body).await?;
+        let response = self.post(&body, request.affinity.as_deref()).await?;
         let (usage, per_first_choice) = (response.usage, response.timings.is_some());
         let cached = response.cached_prompt_tokens();
         let texts: Vec<String> = response
@@ -283,7 +283,7 @@ impl Generator for HttpGenerator {
         let logprobs = LogprobsAsk::new(self.config.endpoint, self.config.top_logprobs);
         let body = Body::one_token(&self.config.model, &input, Some(logprobs));
         let response = self
-            .post(&body)
+            .post(&body, request.affinity.as_deref())
             .await
             .map_err(|f| GenError::Backend(f.to_string()))?;
         let alternatives = response.first_token_alternatives().ok_or_else(|| {

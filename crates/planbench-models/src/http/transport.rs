@@ -2,7 +2,8 @@
 //! timeouts and retries with backoff.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use rand::Rng;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
@@ -20,6 +21,8 @@ use super::key::bearer;
 const MAX_DELAY: Duration = Duration::from_secs(120);
 /// Most characters of a server's error body quoted in an error.
 const MAX_QUOTE: usize = 500;
+/// How long a replica that refused a connection is passed over (while another is up).
+const DOWN_FOR: Duration = Duration::from_secs(3);
 
 /// Why a call failed for good.
 #[derive(Debug, thiserror::Error)]
@@ -48,7 +51,35 @@ struct Replica {
     /// Base URL without a trailing `/` or `/v1`.
     base: String,
     permits: Semaphore,
+    /// Requests waiting for a permit or in flight: the replica's load.
     in_flight: AtomicUsize,
+    /// Until when the replica is passed over, after it refused a connection.
+    down_until: Mutex<Option<Instant>>,
+}
+
+impl Replica {
+    fn load(&self) -> usize {
+        self.in_flight.load(Ordering::Relaxed)
+    }
+
+    fn is_down(&self, now: Instant) -> bool {
+        let until = self.down_until.lock().unwrap_or_else(|e| e.into_inner());
+        until.is_some_and(|t| now < t)
+    }
+
+    fn mark_down(&self, now: Instant) {
+        *self.down_until.lock().unwrap_or_else(|e| e.into_inner()) = Some(now + DOWN_FOR);
+    }
+}
+
+/// Where a request may go.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Target<'a> {
+    /// This replica only.
+    Replica(usize),
+    /// Any replica: the one `affinity` hashes to when it is not too busy, else the least
+    /// loaded.
+    Any { affinity: Option<&'a str> },
 }
 
 /// Counts a request in flight for as long as it lives.
@@ -84,6 +115,7 @@ pub(crate) struct Transport {
     client: Client,
     replicas: Vec<Replica>,
     next: AtomicUsize,
+    affinity_slack: usize,
     api_key_env: Option<String>,
     max_retries: u32,
     base_delay: Duration,
@@ -110,6 +142,7 @@ impl Transport {
                     base: base.strip_suffix("/v1").unwrap_or(base).to_owned(),
                     permits: Semaphore::new(config.max_concurrency),
                     in_flight: AtomicUsize::new(0),
+                    down_until: Mutex::new(None),
                 }
             })
             .collect();
@@ -117,6 +150,7 @@ impl Transport {
             client,
             replicas,
             next: AtomicUsize::new(0),
+            affinity_slack: config.affinity_slack,
             api_key_env: config.api_key_env.clone(),
             max_retries: config.max_retries,
             base_delay: config.retry_base_delay,
@@ -141,7 +175,8 @@ impl Transport {
         index: usize,
         path: &str,
     ) -> Result<T, Failure> {
-        self.call(Some(index), Method::GET, path, None::<&()>).await
+        self.call(Target::Replica(index), Method::GET, path, None::<&()>)
+            .await
     }
 
     /// POSTs `body` to `path` of replica `index` only, retrying transient failures there.
@@ -155,22 +190,31 @@ impl Transport {
         B: Serialize + ?Sized,
         T: DeserializeOwned,
     {
-        self.call(Some(index), Method::POST, path, Some(body)).await
+        self.call(Target::Replica(index), Method::POST, path, Some(body))
+            .await
     }
 
-    /// POSTs `body` to `path` and parses the JSON response, retrying transient failures.
-    pub(crate) async fn post<B, T>(&self, path: &str, body: &B) -> Result<T, Failure>
+    /// POSTs `body` to `path` of a replica chosen for `affinity` (see [`Target::Any`]) and
+    /// parses the JSON response, retrying transient failures.
+    pub(crate) async fn post<B, T>(
+        &self,
+        path: &str,
+        body: &B,
+        affinity: Option<&str>,
+    ) -> Result<T, Failure>
     where
         B: Serialize + ?Sized,
         T: DeserializeOwned,
     {
-        self.call(None, Method::POST, path, Some(body)).await
+        self.call(Target::Any { affinity }, Method::POST, path, Some(body))
+            .await
     }
 
-    /// Sends a request to `pinned`, or to the least busy replica, with retries.
+    /// Sends a request to `target`, with retries; a retry after a refused connection goes to
+    /// another replica at once when there is one.
     async fn call<B, T>(
         &self,
-        pinned: Option<usize>,
+        target: Target<'_>,
         method: Method,
         path: &str,
         body: Option<&B>,
@@ -184,15 +228,18 @@ impl Transport {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let index = pinned.unwrap_or_else(|| self.pick(avoid));
+            let index = match target {
+                Target::Replica(index) => index,
+                Target::Any { affinity } => self.pick(avoid, affinity),
+            };
             let replica = &self.replicas[index];
             let outcome = {
+                let _counted = InFlight::new(&replica.in_flight);
                 let _permit = replica
                     .permits
                     .acquire()
                     .await
                     .map_err(|_| Failure::Local("the request limiter was closed".into()))?;
-                let _counted = InFlight::new(&replica.in_flight);
                 self.attempt(replica, method.clone(), path, body).await
             };
             let (error, retry_after, unreachable) = match outcome {
@@ -211,23 +258,59 @@ impl Transport {
                 });
             }
             avoid = unreachable.then_some(index);
-            let delay = retry_after.map_or_else(|| self.backoff(attempt), |d| d.min(MAX_DELAY));
+            let moves_on =
+                unreachable && matches!(target, Target::Any { .. }) && self.replicas.len() > 1;
+            if unreachable {
+                replica.mark_down(Instant::now());
+            }
+            let delay = if moves_on {
+                Duration::ZERO
+            } else {
+                retry_after.map_or_else(|| self.backoff(attempt), |d| d.min(MAX_DELAY))
+            };
             tracing::warn!(attempt, ?delay, "http backend: {error}; retrying");
             tokio::time::sleep(delay).await;
         }
     }
 
-    /// The replica with the fewest requests in flight, scanning from a rotating start so that
-    /// ties are served in turn; `avoid` (one that just failed to connect) is skipped when
-    /// there is another.
-    fn pick(&self, avoid: Option<usize>) -> usize {
+    /// The replica for a request: the one `affinity` hashes to, unless it is unusable or has
+    /// more than `affinity_slack` requests above the least loaded one; else the least loaded,
+    /// scanning from a rotating start so that ties are served in turn.
+    ///
+    /// Unusable: `avoid` (it just failed to connect) and replicas marked down, as long as
+    /// another is left.
+    fn pick(&self, avoid: Option<usize>, affinity: Option<&str>) -> usize {
         let count = self.replicas.len();
+        let now = Instant::now();
+        let up: Vec<usize> = (0..count)
+            .filter(|&i| Some(i) != avoid && !self.replicas[i].is_down(now))
+            .collect();
+        let usable = if !up.is_empty() {
+            up
+        } else {
+            (0..count)
+                .filter(|&i| count == 1 || Some(i) != avoid)
+                .collect()
+        };
         let start = self.next.fetch_add(1, Ordering::Relaxed);
-        (0..count)
+        let least = (0..count)
             .map(|i| (start + i) % count)
-            .filter(|&i| count == 1 || Some(i) != avoid)
-            .min_by_key(|&i| self.replicas[i].in_flight.load(Ordering::Relaxed))
-            .unwrap_or(0)
+            .filter(|i| usable.contains(i))
+            .min_by_key(|&i| self.replicas[i].load())
+            .unwrap_or(0);
+        match affinity {
+            Some(key) if count > 1 => {
+                let home = (stable_hash(key) % count as u64) as usize;
+                let fits =
+                    self.replicas[home].load() <= self.replicas[least].load() + self.affinity_slack;
+                if usable.contains(&home) && fits {
+                    home
+                } else {
+                    least
+                }
+            }
+            _ => least,
+        }
     }
 
     /// Exponential backoff with jitter: a uniform delay in [d/2, d], d = base · 2^(attempt−1).
@@ -303,6 +386,13 @@ impl Transport {
             message,
         }))
     }
+}
+
+/// FNV-1a: the same key picks the same replica in every process and Rust version.
+fn stable_hash(key: &str) -> u64 {
+    key.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// A short description of a transport error (timeouts and refused connections named plainly).
@@ -408,11 +498,51 @@ mod tests {
         config.base_urls.push("http://b:2".into());
         let transport = Transport::new(&config).unwrap();
         assert_eq!(transport.replicas[0].base, "http://a:1");
-        let picks: Vec<usize> = (0..4).map(|_| transport.pick(None)).collect();
+        let picks: Vec<usize> = (0..4).map(|_| transport.pick(None, None)).collect();
         assert_eq!(picks, [0, 1, 0, 1]);
-        assert!((0..4).all(|_| transport.pick(Some(0)) == 1));
+        assert!((0..4).all(|_| transport.pick(Some(0), None) == 1));
         transport.replicas[1].in_flight.store(3, Ordering::Relaxed);
-        assert!((0..4).all(|_| transport.pick(None) == 0));
+        assert!((0..4).all(|_| transport.pick(None, None) == 0));
+        transport.replicas[0].mark_down(Instant::now());
+        assert!((0..4).all(|_| transport.pick(None, None) == 1));
+        assert!(
+            (0..4).all(|_| transport.pick(Some(1), None) == 0),
+            "a replica marked down is tried when the other one just failed"
+        );
+    }
+
+    #[test]
+    fn an_affinity_key_keeps_to_its_replica_until_it_is_too_busy() {
+        let mut config = HttpConfig::new("http://a:1", "m");
+        config
+            .base_urls
+            .extend(["http://b:2".into(), "http://c:3".into()]);
+        config.affinity_slack = 2;
+        let transport = Transport::new(&config).unwrap();
+        assert_eq!(stable_hash("spider/dev/17"), stable_hash("spider/dev/17"));
+        let homes: Vec<usize> = (0..30)
+            .map(|i| transport.pick(None, Some(&format!("example {i}"))))
+            .collect();
+        assert!(
+            (0..3).all(|r| homes.contains(&r)),
+            "keys spread over the replicas: {homes:?}"
+        );
+        let home = transport.pick(None, Some("spider/dev/17"));
+        assert!((0..8).all(|_| transport.pick(None, Some("spider/dev/17")) == home));
+        transport.replicas[home]
+            .in_flight
+            .store(2, Ordering::Relaxed);
+        assert_eq!(transport.pick(None, Some("spider/dev/17")), home);
+        transport.replicas[home]
+            .in_flight
+            .store(3, Ordering::Relaxed);
+        assert_ne!(transport.pick(None, Some("spider/dev/17")), home);
+        transport.replicas[home]
+            .in_flight
+            .store(0, Ordering::Relaxed);
+        assert_ne!(transport.pick(Some(home), Some("spider/dev/17")), home);
+        transport.replicas[home].mark_down(Instant::now());
+        assert_ne!(transport.pick(None, Some("spider/dev/17")), home);
     }
 
     #[test]
