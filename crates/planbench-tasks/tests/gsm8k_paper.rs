@@ -4,8 +4,10 @@
 mod gsm8k_support;
 
 use gsm8k_support::{config, data_dir};
-use planbench_core::{Example, Prompt, Task};
-use planbench_tasks::gsm8k::{AnswerFormat, Gsm8kConfig, Gsm8kTask, Split};
+use planbench_core::{Example, ExecError, Output, Prompt, Task, Value};
+use planbench_tasks::gsm8k::{
+    AnswerFormat, Gsm8kConfig, Gsm8kTask, PythonImports, PythonScope, Split,
+};
 use planbench_tasks::protocol::{CorrectionFeedback, ErrorText};
 
 /// The program-of-thought test split with `paper` applied to the test configuration.
@@ -76,4 +78,59 @@ fn paper_correction_shows_no_execution_result() {
     assert_eq!(planbench.prompt_templates(), file);
     assert!(paper.prompt_templates().starts_with(file));
     assert!(paper.prompt_templates().len() > file.len());
+}
+
+#[test]
+fn paper_scope_hides_top_level_names_from_nested_scopes() {
+    let ex = example("9");
+    let planbench = task_with(|_| {});
+    let paper = task_with(|c| c.python_scope = PythonScope::ExecLocals);
+    let program = "rate = 3\nanswer = sum(rate * x for x in [1, 2])";
+    assert_eq!(
+        planbench.execute(&ex, program).result,
+        Ok(Output::Answer(Value::Integer(9)))
+    );
+    assert!(planbench.is_correct(&ex, program));
+    let failed = paper.execute(&ex, program);
+    assert_eq!(
+        failed.result,
+        Err(ExecError::Failed(
+            "line 2: NameError: name 'rate' is not defined".into()
+        ))
+    );
+    assert!(!paper.is_correct(&ex, program));
+    // Only code that runs fails: an unused function may read a top-level name, and names
+    // local to a function or a comprehension, and builtins, are found.
+    for program in [
+        "rate = 3\ndef unused():\n    return rate\nanswer = 9",
+        "def f(r):\n    return sum([r * x for x in [1, 2]])\nanswer = f(3)",
+        "xs = [1, 2]\nanswer = 3 * sum([x for x in xs])",
+    ] {
+        assert!(
+            paper.is_correct(&ex, program),
+            "{program}: {:?}",
+            paper.execute(&ex, program)
+        );
+    }
+}
+
+#[test]
+fn stdlib_imports_open_pure_modules() {
+    let ex = example("2");
+    let program = "from collections import Counter\nanswer = Counter('aab')['a']";
+    let planbench = task_with(|_| {});
+    let paper = task_with(|c| c.python_imports = PythonImports::Stdlib);
+    assert!(matches!(
+        planbench.execute(&ex, program).result,
+        Err(ExecError::Refused(_))
+    ));
+    assert!(
+        paper.is_correct(&ex, program),
+        "{:?}",
+        paper.execute(&ex, program)
+    );
+    assert!(matches!(
+        paper.execute(&ex, "import os\nanswer = 2").result,
+        Err(ExecError::Refused(_))
+    ));
 }

@@ -241,7 +241,7 @@ fn measures_throughput_and_cold_start() {
 /// A stand-in worker: a shell script that completes the handshake, reads one job and then does
 /// `then`. It checks the parent's side of the guarantees independently of the interpreter.
 fn fake_worker(then: &str) -> Sandbox {
-    let script = format!(r#"read hello; echo '{{"Ready":{{"version":2}}}}'; read job; {then}"#);
+    let script = format!(r#"read hello; echo '{{"Ready":{{"version":3}}}}'; read job; {then}"#);
     Sandbox::new(
         WorkerCommand::new("/bin/sh").arg("-c").arg(script),
         SandboxLimits {

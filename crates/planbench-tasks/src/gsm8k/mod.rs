@@ -33,10 +33,10 @@ use crate::paper_levels::{unit_truth, PaperLosses};
 use crate::protocol::{CorrectionFeedback, ErrorText};
 
 pub use number::Number;
-pub use sandbox::{worker_main, WorkerCommand};
+pub use sandbox::{worker_main, PythonImports, PythonScope, WorkerCommand};
 
 use prompts::Prompts;
-use sandbox::{Sandbox, SandboxLimits};
+use sandbox::{PythonDialect, Sandbox, SandboxLimits};
 
 /// A GSM8K split.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -82,6 +82,12 @@ pub struct Gsm8kConfig {
     /// What correction prompts show besides the question and the program (planbench: the
     /// execution result; the paper: nothing).
     pub correction_feedback: CorrectionFeedback,
+    /// Which names nested scopes see (planbench: the program's top-level names; the paper's
+    /// `exec(program, None, locals)`: not those, a read of one is a `NameError`).
+    pub python_scope: PythonScope,
+    /// Which modules programs may import (planbench: `math`; the paper: any, of which the
+    /// sandbox offers the pure standard modules monty implements).
+    pub python_imports: PythonImports,
 }
 
 impl Gsm8kConfig {
@@ -98,6 +104,8 @@ impl Gsm8kConfig {
             memo: MemoLimits::default(),
             error_text: ErrorText::default(),
             correction_feedback: CorrectionFeedback::default(),
+            python_scope: PythonScope::default(),
+            python_imports: PythonImports::default(),
         }
     }
 }
@@ -165,7 +173,11 @@ impl Gsm8kTask {
                         timeout: config.timeout,
                         memory_bytes: config.memory_limit_bytes,
                     },
-                );
+                )
+                .with_dialect(PythonDialect {
+                    scope: config.python_scope,
+                    imports: config.python_imports,
+                });
                 sandbox
                     .warm_up()
                     .map_err(|e| TaskError::Invalid(e.to_string()))?;

@@ -1,38 +1,42 @@
-//! The import allowlist: a program may import `math` and nothing else.
+//! The import allowlist: a program may import the modules of its [`PythonImports`] and
+//! nothing else.
 
 use planbench_core::ExecError;
 use ruff_python_ast::statement_visitor::{walk_stmt, StatementVisitor};
 use ruff_python_ast::Stmt;
 
-/// Modules a program may import.
-pub const ALLOWED_MODULES: &[&str] = &["math"];
+use super::dialect::PythonImports;
 
-/// Refuses a program that imports anything outside [`ALLOWED_MODULES`], anywhere in its body
+/// Refuses a program that imports anything outside `allowed`'s modules, anywhere in its body
 /// (functions, branches, loops included). A program that does not parse passes: the interpreter
 /// reports its syntax error.
-pub fn check(program: &str) -> Result<(), ExecError> {
+pub fn check(program: &str, allowed: PythonImports) -> Result<(), ExecError> {
     let Ok(parsed) = ruff_python_parser::parse_module(program) else {
         return Ok(());
     };
-    let mut finder = ImportFinder { refused: None };
+    let mut finder = ImportFinder {
+        allowed: allowed.modules(),
+        refused: None,
+    };
     finder.visit_body(&parsed.syntax().body);
     match finder.refused {
         None => Ok(()),
         Some(module) => Err(ExecError::Refused(format!(
             "import of `{module}` is not allowed (allowed: {})",
-            ALLOWED_MODULES.join(", ")
+            allowed.modules().join(", ")
         ))),
     }
 }
 
 /// Finds the first import of a module that is not allowed.
 struct ImportFinder {
+    allowed: &'static [&'static str],
     refused: Option<String>,
 }
 
 impl ImportFinder {
     fn see(&mut self, module: &str) {
-        if self.refused.is_none() && !ALLOWED_MODULES.contains(&module) {
+        if self.refused.is_none() && !self.allowed.contains(&module) {
             self.refused = Some(module.to_string());
         }
     }
@@ -58,12 +62,26 @@ impl<'a> StatementVisitor<'a> for ImportFinder {
 
 #[cfg(test)]
 mod tests {
-    use super::check;
+    use super::*;
+
+    fn check_math(program: &str) -> Result<(), ExecError> {
+        check(program, PythonImports::Math)
+    }
+
+    #[test]
+    fn stdlib_allows_pure_modules_only() {
+        let program = "import itertools\nfrom collections import Counter\nanswer = 1";
+        assert!(check_math(program).is_err());
+        assert!(check(program, PythonImports::Stdlib).is_ok());
+        for refused in ["import os", "import sys", "import pathlib", "import numpy"] {
+            assert!(check(refused, PythonImports::Stdlib).is_err(), "{refused}");
+        }
+    }
 
     #[test]
     fn only_math_is_importable() {
-        assert!(check("import math\nfrom math import sqrt\nanswer = sqrt(4)").is_ok());
-        assert!(check("import math as m").is_ok());
+        assert!(check_math("import math\nfrom math import sqrt\nanswer = sqrt(4)").is_ok());
+        assert!(check_math("import math as m").is_ok());
         for program in [
             "import os",
             "import math, re",
@@ -73,12 +91,12 @@ mod tests {
             "try:\n    pass\nexcept Exception:\n    import sys\n",
             "import math.x",
         ] {
-            let err = check(program).unwrap_err();
+            let err = check_math(program).unwrap_err();
             assert!(
                 err.to_string().contains("is not allowed"),
                 "{program}: {err}"
             );
         }
-        assert!(check("this is not python").is_ok());
+        assert!(check_math("this is not python").is_ok());
     }
 }

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use planbench_core::{ExecError, Execution, Output};
 
+use super::dialect::PythonDialect;
 use super::protocol::{self, Hello, Job, Reply};
 
 /// How long a fresh worker may take to apply its limits and say it is ready.
@@ -104,6 +105,7 @@ pub enum SandboxError {
 pub struct Sandbox {
     command: WorkerCommand,
     limits: SandboxLimits,
+    dialect: PythonDialect,
     idle: Mutex<Vec<Worker>>,
     max_idle: usize,
 }
@@ -117,9 +119,15 @@ impl Sandbox {
         Self {
             command,
             limits,
+            dialect: PythonDialect::default(),
             idle: Mutex::new(Vec::new()),
             max_idle,
         }
+    }
+
+    /// The pool with programs run as `dialect` (planbench's by default).
+    pub fn with_dialect(self, dialect: PythonDialect) -> Self {
+        Self { dialect, ..self }
     }
 
     /// The limits programs run under.
@@ -129,7 +137,7 @@ impl Sandbox {
 
     /// Starts one worker and keeps it idle: checks that workers can be started at all.
     pub fn warm_up(&self) -> Result<(), SandboxError> {
-        let worker = Worker::spawn(&self.command, self.limits)?;
+        let worker = Worker::spawn(&self.command, self.limits, self.dialect)?;
         self.give_back(worker);
         Ok(())
     }
@@ -151,7 +159,8 @@ impl Sandbox {
         let mut worker = self.take()?;
         if worker.send(&job).is_err() {
             // The worker died while idle: one retry with a fresh one.
-            worker = Worker::spawn(&self.command, self.limits).map_err(unavailable)?;
+            worker =
+                Worker::spawn(&self.command, self.limits, self.dialect).map_err(unavailable)?;
             worker
                 .send(&job)
                 .map_err(|e| ExecError::Failed(format!("{UNAVAILABLE}: {e}")))?;
@@ -172,7 +181,7 @@ impl Sandbox {
         let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         match idle {
             Some(worker) => Ok(worker),
-            None => Worker::spawn(&self.command, self.limits).map_err(unavailable),
+            None => Worker::spawn(&self.command, self.limits, self.dialect).map_err(unavailable),
         }
     }
 
@@ -227,7 +236,11 @@ struct Worker {
 }
 
 impl Worker {
-    fn spawn(command: &WorkerCommand, limits: SandboxLimits) -> Result<Self, SandboxError> {
+    fn spawn(
+        command: &WorkerCommand,
+        limits: SandboxLimits,
+        dialect: PythonDialect,
+    ) -> Result<Self, SandboxError> {
         let spawn_error = |source| SandboxError::Spawn {
             program: command.program.clone(),
             source,
@@ -269,6 +282,7 @@ impl Worker {
         let hello = Hello {
             timeout_ms: u64::try_from(limits.timeout.as_millis()).unwrap_or(u64::MAX),
             memory_bytes: limits.memory_bytes,
+            dialect,
         };
         worker
             .send(&hello)

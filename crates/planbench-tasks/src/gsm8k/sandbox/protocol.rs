@@ -13,14 +13,19 @@ use planbench_core::{ExecError, Value};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-/// Version of this protocol; a worker of another version is refused.
-pub const VERSION: u32 = 2;
+use super::dialect::PythonDialect;
 
-/// The limits a worker applies to itself before it reads any program.
+/// Version of this protocol; a worker of another version is refused.
+pub const VERSION: u32 = 3;
+
+/// The limits a worker applies to itself before it reads any program, and the Python it runs
+/// programs as.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct Hello {
     pub timeout_ms: u64,
     pub memory_bytes: u64,
+    #[serde(default)]
+    pub dialect: PythonDialect,
 }
 
 /// One program to run.

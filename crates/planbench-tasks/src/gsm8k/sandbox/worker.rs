@@ -21,8 +21,9 @@ use monty_types::{
 };
 use planbench_core::{ExecError, Value};
 
+use super::dialect::{PythonDialect, PythonScope};
 use super::protocol::{self, Hello, Job, Reply};
-use super::{imports, os_limits};
+use super::{imports, os_limits, scope};
 
 /// Longest text value or error message sent back; longer ones are cut (a program may build a
 /// huge string, or raise an exception with one).
@@ -55,6 +56,7 @@ fn serve(input: &mut impl BufRead, output: &mut impl Write) -> io::Result<()> {
     let limits = Limits {
         timeout: Duration::from_millis(hello.timeout_ms),
         memory: counted_memory.then_some(memory),
+        dialect: hello.dialect,
     };
     protocol::send(
         output,
@@ -74,11 +76,22 @@ fn serve(input: &mut impl BufRead, output: &mut impl Write) -> io::Result<()> {
 struct Limits {
     timeout: Duration,
     memory: Option<usize>,
+    dialect: PythonDialect,
 }
 
-/// Runs one program and reads `answer` from its global namespace, as the paper's `exec` does.
+/// Runs one program and reads `answer` from its global namespace, as the paper's `exec` does
+/// (under [`PythonScope::ExecLocals`], with the top-level names hidden from nested scopes as
+/// `exec`'s separate locals hide them).
 fn run(program: &str, limits: Limits) -> Result<Value, ExecError> {
-    imports::check(program)?;
+    imports::check(program, limits.dialect.imports)?;
+    let isolated;
+    let program = match limits.dialect.scope {
+        PythonScope::Shared => program,
+        PythonScope::ExecLocals => {
+            isolated = scope::isolate_top_level(program);
+            isolated.as_str()
+        }
+    };
     let resource_limits = ResourceLimits {
         max_duration: Some(limits.timeout),
         max_memory: limits.memory,
@@ -103,7 +116,10 @@ fn run(program: &str, limits: Limits) -> Result<Value, ExecError> {
 /// `ResourceLimit`, an attempt to reach the operating system `Refused`, anything else `Failed`
 /// with its type, message and line.
 fn exec_error(exception: &MontyException, limits: Limits) -> ExecError {
-    let summary = truncate(&exception.summary());
+    let summary = match limits.dialect.scope {
+        PythonScope::Shared => truncate(&exception.summary()),
+        PythonScope::ExecLocals => truncate(&scope::restore_names(&exception.summary())),
+    };
     match exception.exc_type() {
         ExcType::TimeoutError if summary.contains("time limit exceeded") => {
             ExecError::Timeout(limits.timeout.as_secs_f64())
