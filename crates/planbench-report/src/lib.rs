@@ -10,6 +10,13 @@
 //! ([`mcnemar_examples_needed`]) and the accuracy threshold of every other planner, saying when
 //! a missing threshold is for lack of examples; [`write_report`] turns the analysis into
 //! `report.md`, CSV tables, `analysis.json` and PNG/SVG plots.
+//!
+//! At equal compute, [`analyse_budget`] takes one task's runs at their budget points
+//! ([`BudgetCell`]) and the sample pool's pass rate per example: accuracy against mean tokens,
+//! FLOPs, seconds and LLM calls per example with each cost measure's Pareto frontier, every run
+//! against the `rerank` and `vote` runs nearest in mean tokens (paired exact McNemar), and
+//! accuracy by [`DifficultyBin`]; [`write_budget_report`] writes `budget.md`, its CSV tables,
+//! `budget.json` and the `accuracy_vs_{tokens,flops,seconds,calls}` plots.
 
 mod analysis;
 mod budget;

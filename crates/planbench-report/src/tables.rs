@@ -235,12 +235,17 @@ pub(crate) fn test_description(o: &AnalysisOptions) -> String {
     )
 }
 
+/// "not enough examples to decide (need ≈ `needed`)".
+pub(crate) fn not_enough_examples(needed: u64) -> String {
+    format!("not enough examples to decide (need ≈ {needed})")
+}
+
 /// The threshold, or why there is none: "0.90", "not enough examples to decide (need ≈ 42)"
 /// or "none in range".
 pub(crate) fn threshold_text(t: &PlannerThreshold) -> String {
     match (t.threshold, t.examples_needed) {
         (Some(a), _) => format!("{a:.2}"),
-        (None, Some(n)) => format!("not enough examples to decide (need ≈ {n})"),
+        (None, Some(n)) => not_enough_examples(n),
         (None, None) => "none in range".to_string(),
     }
 }

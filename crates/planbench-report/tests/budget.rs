@@ -263,6 +263,14 @@ fn report_writes_tables_plots_and_says_flops_are_unknown() {
         "{markdown}"
     );
 
+    assert!(
+        markdown.contains(
+            "- **mcts** vs rerank at equal tokens: iterations = 5: no significant difference; \
+             iterations = 20: not enough examples to decide (need ≈ 37)\n"
+        ),
+        "{markdown}"
+    );
+
     let matched = std::fs::read_to_string(dir.path().join("compute_matched.csv")).unwrap();
     let mut lines = matched.lines();
     assert_eq!(

@@ -4,13 +4,14 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use super::tables::{budget_tables, frontier_lines};
+use super::tables::{budget_tables, frontier_lines, verdict_lines};
 use super::{BudgetAnalysis, CostMeasure};
 use crate::plots::{self, AccuracyVsBudget};
 use crate::report::{
     draw_if_font, notes_section, tables_and_plots, write_csv, write_file, write_json, ReportError,
     ReportFiles,
 };
+use crate::tables::test_description;
 
 /// Writes the budget report of `analysis` into `dir` (created if missing).
 ///
@@ -117,5 +118,15 @@ fn introduction(analysis: &BudgetAnalysis) -> String {
     out.push_str("Pareto frontier per cost measure, by ascending cost:\n\n");
     out.push_str(&frontier_lines(analysis));
     out.push('\n');
+    let verdicts = verdict_lines(analysis);
+    if !verdicts.is_empty() {
+        let _ = writeln!(
+            out,
+            "Each planner against each baseline at the nearest equal tokens ({}):\n",
+            test_description(&analysis.options.stats)
+        );
+        out.push_str(&verdicts);
+        out.push('\n');
+    }
     out
 }

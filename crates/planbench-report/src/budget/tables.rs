@@ -1,9 +1,11 @@
 //! The budget report's tables: accuracy and cost per run, the compute-matched comparison and
 //! accuracy by difficulty.
 
-use super::{BudgetAnalysis, BudgetPoint, CostMeasure};
+use super::{BudgetAnalysis, BudgetPoint, CostMeasure, MatchedComparison};
+use crate::decision::Correction;
 use crate::tables::{
-    confidence_pct, paired_test_values, test_description, text, Table, Value, PAIRED_TEST_HEADERS,
+    confidence_pct, not_enough_examples, paired_test_values, test_description, text, Table, Value,
+    PAIRED_TEST_HEADERS,
 };
 
 /// The budget's axis and value (– for a run without a budget).
@@ -212,6 +214,60 @@ pub(crate) fn frontier_lines(analysis: &BudgetAnalysis) -> String {
             "- **{}**: {}\n",
             CostMeasure::name(f.measure),
             runs.join(" → ")
+        ));
+    }
+    out
+}
+
+/// What one compute-matched test says: "better (p = 0.0100)", "worse (p = …)", "not enough
+/// examples to decide (need ≈ N)" when the planner is ahead or behind with too few examples
+/// for the power asked, else "no significant difference".
+fn verdict(m: &MatchedComparison, analysis: &BudgetAnalysis) -> String {
+    let o = &analysis.options.stats;
+    let t = &m.test;
+    let c = &t.comparison;
+    let p = match o.correction {
+        Correction::None => c.p_value,
+        Correction::Holm => t.holm_p_value,
+    };
+    if t.significant {
+        format!("better (p = {p:.4})")
+    } else if c.only_b > c.only_a && p < o.alpha {
+        format!("worse (p = {p:.4})")
+    } else {
+        match t.examples_needed {
+            Some(n) if n > c.examples as u64 => not_enough_examples(n),
+            _ => "no significant difference".to_string(),
+        }
+    }
+}
+
+/// One line per planner and baseline: the verdict at each of the planner's budgets.
+pub(crate) fn verdict_lines(analysis: &BudgetAnalysis) -> String {
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
+    for m in &analysis.matched {
+        let pair = (m.test.planner.as_str(), m.baseline.as_str());
+        if !pairs.contains(&pair) {
+            pairs.push(pair);
+        }
+    }
+    let mut out = String::new();
+    for (planner, baseline) in pairs {
+        let verdicts: Vec<String> = analysis
+            .matched
+            .iter()
+            .filter(|m| m.test.planner == planner && m.baseline == baseline)
+            .map(|m| {
+                let at = match &m.budget {
+                    Some(b) => format!("{} = {}", b.axis, b.value),
+                    None => m.test.label.clone(),
+                };
+                format!("{at}: {}", verdict(m, analysis))
+            })
+            .collect();
+        out.push_str(&format!(
+            "- **{planner}** vs {baseline} at equal tokens: {}\n",
+            verdicts.join("; ")
         ));
     }
     out

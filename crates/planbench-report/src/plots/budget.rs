@@ -316,4 +316,30 @@ mod tests {
         assert_eq!(steps, [(10, 90), (40, 90), (40, 60), (80, 60), (80, 20)]);
         assert!(frontier_steps(&[]).is_empty());
     }
+
+    fn drawn(points: &[(i32, i32, i32)]) -> Vec<PixelPoint> {
+        points
+            .iter()
+            .map(|&(x, top, bottom)| PixelPoint {
+                centre: (x, (top + bottom) / 2),
+                span: (top, bottom),
+                label: None,
+                ringed: false,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn bands_only_where_narrow_and_a_planner_has_two_runs() {
+        let size = (1000, 500);
+        // Narrow intervals (10 of 500 pixels) along a curve: bands.
+        let narrow = drawn(&[(100, 200, 210), (500, 150, 160), (900, 100, 110)]);
+        let single = drawn(&[(300, 0, 500)]);
+        assert!(use_bands(&[narrow, single], size));
+        // Intervals over most of the height: error bars.
+        let wide = drawn(&[(100, 0, 400), (500, 50, 450), (900, 100, 500)]);
+        assert!(!use_bands(&[wide], size));
+        // Nobody has two runs: error bars.
+        assert!(!use_bands(&[drawn(&[(300, 200, 210)])], size));
+    }
 }

@@ -16,6 +16,7 @@ use super::{
     Figure, Labels, Pixels, Series, ACCURACY_DESC,
 };
 use crate::analysis::{CellSummary, SweepAnalysis};
+use crate::tables::not_enough_examples;
 
 /// Sideways distance between dodged planners, as a fraction of the x axis.
 const DODGE: f64 = 0.012;
@@ -113,7 +114,7 @@ impl Figure for AccuracyVsDiscriminator<'_> {
                 None => s.name.clone(),
                 Some((Some(t), _)) => format!("{}: threshold {t:.2}", s.name),
                 Some((None, Some(n))) => {
-                    format!("{}: not enough examples to decide (need ≈ {n})", s.name)
+                    format!("{}: {}", s.name, not_enough_examples(n))
                 }
                 Some((None, None)) => format!("{}: no threshold in range", s.name),
             };
