@@ -43,6 +43,15 @@ pub struct Budget {
     pub max_llm_calls: Option<u64>,
     /// Most wall-clock seconds.
     pub max_seconds: Option<f64>,
+    /// Most tokens processed, prompt and completion, generator and judge together
+    /// ([`planbench_core::Cost::tokens`]). Checked before each operation that may call an LLM,
+    /// so the operation that crosses it completes (token counts are known only afterwards).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<u64>,
+    /// Most estimated FLOPs ([`planbench_core::Cost::flops`]; 0 per call when a model's
+    /// parameter count is unknown), checked as `max_tokens` is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_flops: Option<f64>,
 }
 
 /// Everything a planner needs besides the example.

@@ -74,21 +74,37 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// Refuses the next operation once a budget limit is reached (the LLM-call limit only for
-    /// operations that may call an LLM).
-    fn check_budget(&self, counts_calls: bool) -> Result<(), Interrupt> {
+    /// Refuses the next operation once a budget limit is reached (the limits on LLM calls,
+    /// tokens and FLOPs only for operations that may call an LLM); the first reached of
+    /// seconds, calls, tokens and FLOPs is the stop.
+    fn check_budget(&self, calls_llm: bool) -> Result<(), Interrupt> {
         let budget = &self.ctx.budget;
-        let out_of_time = budget
-            .max_seconds
-            .is_some_and(|max| self.started.elapsed().as_secs_f64() >= max);
-        let out_of_calls = counts_calls
-            && budget
-                .max_llm_calls
-                .is_some_and(|max| self.cost.llm_calls >= max);
-        let stop = match (out_of_time, out_of_calls) {
-            (true, _) => BudgetStop::Seconds,
-            (false, true) => BudgetStop::LlmCalls,
-            (false, false) => return Ok(()),
+        let cost = &self.cost;
+        let reached = [
+            (
+                BudgetStop::Seconds,
+                budget
+                    .max_seconds
+                    .is_some_and(|max| self.started.elapsed().as_secs_f64() >= max),
+            ),
+            (
+                BudgetStop::LlmCalls,
+                calls_llm
+                    && budget
+                        .max_llm_calls
+                        .is_some_and(|max| cost.llm_calls >= max),
+            ),
+            (
+                BudgetStop::Tokens,
+                calls_llm && budget.max_tokens.is_some_and(|max| cost.tokens() >= max),
+            ),
+            (
+                BudgetStop::Flops,
+                calls_llm && budget.max_flops.is_some_and(|max| cost.flops() >= max),
+            ),
+        ];
+        let Some((stop, _)) = reached.into_iter().find(|(_, reached)| *reached) else {
+            return Ok(());
         };
         tracing::debug!(example = %self.example.id, ?stop, "budget reached");
         Err(Interrupt::Budget(stop))
@@ -241,5 +257,72 @@ impl<T> Budgeted<T> for Result<T, Interrupt> {
             Err(Interrupt::Budget(stop)) => Ok(Err(stop)),
             Err(Interrupt::Failed(error)) => Err(error),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::context::Budget;
+    use crate::planners::{Planner, Rerank};
+    use crate::testkit::{context, example, ScriptedDiscriminator, ScriptedGenerator};
+    use crate::trace::{BudgetStop, Stop};
+
+    /// Re-ranking under `budget`: one generation (15 tokens, 30,000 FLOPs at 1,000
+    /// parameters) and judge calls that cost no tokens.
+    async fn rerank_stop(budget: Budget) -> Stop {
+        let generator = Arc::new(
+            ScriptedGenerator::new(|_| vec!["6\n=".into(), "5\n=".into()]).with_parameters(1000),
+        );
+        let discriminator = Arc::new(ScriptedDiscriminator::default());
+        let mut ctx = context(&generator, &discriminator);
+        ctx.budget = budget;
+        let outcome = Rerank.plan(&ctx, &example()).await.unwrap();
+        assert_eq!(outcome.cost.tokens(), 15);
+        assert_eq!(outcome.cost.flops(), 30_000.0);
+        outcome.trace.stop()
+    }
+
+    #[tokio::test]
+    async fn token_and_flop_budgets_stop_like_the_call_budget() {
+        let tokens = |max| Budget {
+            max_tokens: Some(max),
+            ..Budget::default()
+        };
+        let flops = |max| Budget {
+            max_flops: Some(max),
+            ..Budget::default()
+        };
+        assert_eq!(
+            rerank_stop(tokens(15)).await,
+            Stop::Budget(BudgetStop::Tokens)
+        );
+        assert_eq!(rerank_stop(tokens(16)).await, Stop::Done);
+        assert_eq!(
+            rerank_stop(flops(30_000.0)).await,
+            Stop::Budget(BudgetStop::Flops)
+        );
+        assert_eq!(rerank_stop(flops(30_001.0)).await, Stop::Done);
+        assert_eq!(
+            serde_json::to_value(Stop::Budget(BudgetStop::Tokens)).unwrap(),
+            serde_json::json!({ "budget": "tokens" })
+        );
+    }
+
+    #[test]
+    fn budgets_without_the_new_limits_serialize_as_before() {
+        assert_eq!(
+            serde_json::to_value(Budget::default()).unwrap(),
+            serde_json::json!({ "max_llm_calls": null, "max_seconds": null })
+        );
+        let budget = Budget {
+            max_tokens: Some(100),
+            max_flops: Some(1e12),
+            ..Budget::default()
+        };
+        let json = serde_json::to_value(budget).unwrap();
+        assert_eq!(json["max_tokens"], 100);
+        assert_eq!(serde_json::from_value::<Budget>(json).unwrap(), budget);
     }
 }

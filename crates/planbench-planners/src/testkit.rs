@@ -299,6 +299,7 @@ type Script = dyn Fn(&GenerateRequest) -> Vec<String> + Send + Sync;
 pub(crate) struct ScriptedGenerator {
     script: Box<Script>,
     yes: HashMap<String, (f64, f64)>,
+    parameters: Option<u64>,
     pub requests: Mutex<Vec<GenerateRequest>>,
     pub judged: Mutex<Vec<String>>,
 }
@@ -308,6 +309,7 @@ impl ScriptedGenerator {
         Self {
             script: Box::new(script),
             yes: HashMap::new(),
+            parameters: None,
             requests: Mutex::new(Vec::new()),
             judged: Mutex::new(Vec::new()),
         }
@@ -328,6 +330,12 @@ impl ScriptedGenerator {
             let partial = request.assistant_prefix.trim_start_matches("```\n");
             table.get(partial).cloned().unwrap_or_default()
         })
+    }
+
+    /// Reports `parameters` as the model's parameter count (for FLOPs).
+    pub fn with_parameters(mut self, parameters: u64) -> Self {
+        self.parameters = Some(parameters);
+        self
     }
 
     /// Answers `[p, 1 - p]` for `program`.
@@ -354,6 +362,10 @@ impl ScriptedGenerator {
 impl Generator for ScriptedGenerator {
     fn identity(&self) -> String {
         "scripted".into()
+    }
+
+    fn parameters(&self) -> Option<u64> {
+        self.parameters
     }
 
     async fn generate(&self, request: &GenerateRequest) -> Result<Generation, GenError> {

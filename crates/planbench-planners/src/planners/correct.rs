@@ -283,6 +283,7 @@ mod tests {
         ctx.budget = Budget {
             max_llm_calls: Some(1),
             max_seconds: None,
+            ..Budget::default()
         };
         let outcome = OPTIONS.plan(&ctx, &example()).await.unwrap();
         assert_eq!(outcome.program, "1\n=");

@@ -84,6 +84,7 @@ mod tests {
         ctx.budget = Budget {
             max_llm_calls: None,
             max_seconds: Some(0.0),
+            ..Budget::default()
         };
         let outcome = Greedy.plan(&ctx, &example()).await.unwrap();
         assert_eq!((outcome.program.as_str(), outcome.cost.llm_calls), ("", 0));

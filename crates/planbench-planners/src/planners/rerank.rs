@@ -128,6 +128,7 @@ mod tests {
         ctx.budget = Budget {
             max_llm_calls: Some(1),
             max_seconds: None,
+            ..Budget::default()
         };
         let outcome = Rerank.plan(&ctx, &example()).await.unwrap();
         assert_eq!(outcome.program, "2\n4\n=");
@@ -138,6 +139,7 @@ mod tests {
         ctx.budget = Budget {
             max_llm_calls: None,
             max_seconds: Some(0.0),
+            ..Budget::default()
         };
         let outcome = Rerank.plan(&ctx, &example()).await.unwrap();
         assert_eq!((outcome.program.as_str(), outcome.cost.llm_calls), ("", 0));

@@ -167,7 +167,7 @@ fn unknown_and_malformed_traces_are_errors() {
         json!({ "planner": "rerank", "stop": "bored" }),
         json!({ "planner": "rerank", "stop": "done", "candidates": "a" }),
         json!({ "planner": "tree", "stop": "done", "nodes": [{ "parent": 0 }] }),
-        json!({ "planner": "mcts", "stop": { "budget": "tokens" } }),
+        json!({ "planner": "mcts", "stop": { "budget": "minutes" } }),
     ] {
         assert!(Trace::from_value(value.clone()).is_err(), "{value}");
     }

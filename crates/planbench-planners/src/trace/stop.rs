@@ -72,11 +72,17 @@ pub enum BudgetStop {
     LlmCalls,
     /// `Budget::max_seconds`.
     Seconds,
+    /// `Budget::max_tokens`.
+    Tokens,
+    /// `Budget::max_flops`.
+    Flops,
 }
 
 planbench_core::named_enum!(BudgetStop, "budget limit", {
     LlmCalls => "llm_calls",
     Seconds => "seconds",
+    Tokens => "tokens",
+    Flops => "flops",
 });
 
 #[cfg(test)]

@@ -184,6 +184,7 @@ async fn a_budget_stop_before_scoring_falls_back_to_the_votes() {
     ctx.budget = Budget {
         max_llm_calls: Some(1),
         max_seconds: None,
+        ..Budget::default()
     };
     let outcome = WeightedVote.plan(&ctx, &example()).await.unwrap();
     assert_eq!(outcome.program, "3\n3\n=");
@@ -198,6 +199,7 @@ async fn a_budget_stop_before_scoring_falls_back_to_the_votes() {
     ctx.budget = Budget {
         max_llm_calls: None,
         max_seconds: Some(0.0),
+        ..Budget::default()
     };
     let outcome = Vote.plan(&ctx, &example()).await.unwrap();
     assert_eq!((outcome.program.as_str(), outcome.cost.llm_calls), ("", 0));
