@@ -8,13 +8,13 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use planbench_core::OracleRule;
+use planbench_core::{OracleLevels, OracleRule};
 use planbench_experiment::{
     DiscriminatorSpec, Environment, GeneratorSpec, HttpSpec, LocalSpec, Protocol, RunSpec, Stratum,
     TaskKind, TaskSpec,
 };
 use planbench_models::http::Endpoint;
-use planbench_planners::{LlmVariant, MctsFinal, PlannerKind};
+use planbench_planners::{LlmVariant, MctsFinal, OracleDraws, PlannerKind};
 use planbench_tasks::gsm8k::AnswerFormat;
 use planbench_tasks::spider::SpiderMetric;
 
@@ -89,7 +89,6 @@ impl TaskFlags {
         if let Some(kind) = self.task {
             if spec.task.kind() != kind {
                 spec.task = TaskSpec::of(kind);
-                spec.protocol.apply_to_task(spec);
             }
         }
         let task_name = spec.task.kind();
@@ -219,41 +218,72 @@ pub struct DiscriminatorFlags {
     /// Oracle: true score (`paper`: the paper's soft oracle, `exact`: official correctness).
     #[arg(long)]
     pub oracle_rule: Option<OracleRule>,
+    /// Oracle: true-positive rate (with --oracle-fpr, instead of one accuracy).
+    #[arg(long, allow_negative_numbers = true, requires = "oracle_fpr")]
+    pub oracle_tpr: Option<f64>,
+    /// Oracle: false-positive rate (with --oracle-tpr).
+    #[arg(long, allow_negative_numbers = true, requires = "oracle_tpr")]
+    pub oracle_fpr: Option<f64>,
+    /// Oracle: the true score plus Gaussian noise of this σ, clipped to [0, 1].
+    #[arg(long, allow_negative_numbers = true)]
+    pub oracle_sigma: Option<f64>,
+    /// Oracle: score levels, `unit` (planbench) or `paper` (the paper's evaluators').
+    #[arg(long)]
+    pub oracle_levels: Option<OracleLevels>,
+    /// Oracle: one draw per candidate (`per-candidate`, planbench) or per call (`per-call`).
+    #[arg(long)]
+    pub oracle_draws: Option<OracleDraws>,
 }
 
 impl DiscriminatorFlags {
+    /// True when any `--oracle-*` flag is set.
+    fn sets_oracle(&self) -> bool {
+        self.oracle_accuracy.is_some()
+            || self.oracle_rule.is_some()
+            || self.oracle_tpr.is_some()
+            || self.oracle_sigma.is_some()
+            || self.oracle_levels.is_some()
+            || self.oracle_draws.is_some()
+    }
+
     /// Applies the flags that are set to `spec`.
     pub fn apply(&self, spec: &mut RunSpec) -> Result<()> {
         let wants_oracle = match self.discriminator.as_deref() {
             Some(kind) => kind == "oracle",
             None => {
-                self.oracle_accuracy.is_some()
-                    || self.oracle_rule.is_some()
-                    || spec.discriminator.oracle_accuracy().is_some()
+                self.sets_oracle() || matches!(spec.discriminator, DiscriminatorSpec::Oracle(_))
             }
         };
         let d = &mut spec.discriminator;
         match (wants_oracle, &*d) {
             (true, DiscriminatorSpec::Llm { .. }) => *d = DiscriminatorSpec::oracle(1.0),
-            (false, DiscriminatorSpec::Oracle { .. }) => *d = DiscriminatorSpec::default(),
+            (false, DiscriminatorSpec::Oracle(_)) => *d = DiscriminatorSpec::default(),
             _ => {}
         }
         match d {
             DiscriminatorSpec::Llm { variant, model } => {
-                if self.oracle_accuracy.is_some() || self.oracle_rule.is_some() {
-                    bail!("--oracle-accuracy and --oracle-rule apply to --discriminator oracle");
+                if self.sets_oracle() {
+                    bail!("the --oracle-* flags apply to --discriminator oracle");
                 }
                 set(variant, self.disc_variant);
                 if self.disc_model.is_some() {
                     model.clone_from(&self.disc_model);
                 }
             }
-            DiscriminatorSpec::Oracle { accuracy, rule } => {
+            DiscriminatorSpec::Oracle(o) => {
                 if self.disc_variant.is_some() || self.disc_model.is_some() {
                     bail!("--disc-variant and --disc-model apply to --discriminator llm");
                 }
-                set(accuracy, self.oracle_accuracy);
-                set(rule, self.oracle_rule);
+                set(&mut o.accuracy, self.oracle_accuracy);
+                set(&mut o.rule, self.oracle_rule);
+                if self.oracle_tpr.is_some() {
+                    (o.tpr, o.fpr) = (self.oracle_tpr, self.oracle_fpr);
+                }
+                if self.oracle_sigma.is_some() {
+                    o.sigma = self.oracle_sigma;
+                }
+                set(&mut o.levels, self.oracle_levels);
+                set(&mut o.draws, self.oracle_draws);
             }
         }
         Ok(())
@@ -375,6 +405,10 @@ pub struct SpecFlags {
     /// Examples planned at once.
     #[arg(long)]
     pub concurrency: Option<usize>,
+    /// Set any spec field by its dotted path, e.g. `--set task.sql_steps=every-clause` or
+    /// `--set planner.options.tree_ties=deepest` (repeatable; after every other flag).
+    #[arg(long = "set", value_name = "FIELD=VALUE")]
+    pub set_fields: Vec<String>,
 }
 
 impl SpecFlags {
@@ -384,16 +418,30 @@ impl SpecFlags {
             Some(path) => planbench_experiment::spec_file::read_under(path, self.protocol)?,
             None => {
                 let mut spec = RunSpec::default();
-                if let Some(kind) = self.task.task {
-                    spec.task = TaskSpec::of(kind);
-                }
                 if let Some(protocol) = self.protocol {
                     protocol.apply(&mut spec);
                 }
                 spec
             }
         };
+        let kinds = |s: &RunSpec| {
+            let oracle = matches!(s.discriminator, DiscriminatorSpec::Oracle(_));
+            (s.task.kind(), oracle)
+        };
+        let before = kinds(&spec);
         self.apply(&mut spec)?;
+        // A flag that changed the task or the discriminator kind dropped that section's
+        // protocol values: set them again, then the flags again (they still win).
+        let after = kinds(&spec);
+        if after != before && !spec.protocol.is_planbench() {
+            if after.0 != before.0 {
+                spec.protocol.apply_where(&mut spec, "task.");
+            }
+            if after.1 != before.1 {
+                spec.protocol.apply_where(&mut spec, "discriminator.");
+            }
+            self.apply(&mut spec)?;
+        }
         spec.validate()
             .with_context(|| "the flags and spec file give an invalid run")?;
         Ok(spec)
@@ -408,6 +456,13 @@ impl SpecFlags {
         self.generator.apply(&mut spec.generator)?;
         set(&mut spec.seed, self.seed);
         set(&mut spec.concurrency, self.concurrency);
+        for assignment in &self.set_fields {
+            let (field, value) = assignment
+                .split_once('=')
+                .with_context(|| format!("--set {assignment}: write FIELD=VALUE"))?;
+            spec.set_field(field.trim(), value.trim())
+                .with_context(|| format!("--set {assignment}"))?;
+        }
         Ok(())
     }
 }

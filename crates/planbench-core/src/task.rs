@@ -116,8 +116,9 @@ pub enum OracleRule {
 crate::named_enum!(OracleRule, "oracle rule", { Paper => "paper", Exact => "exact" });
 
 /// Which score levels a simulated discriminator returns, and what a wrong judgement returns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum OracleLevels {
+    #[default]
     /// planbench's: the true score clamped to [0, 1]; a wrong judgement returns `1 - score`,
     /// whatever the candidate and the gold did.
     Unit,

@@ -10,7 +10,9 @@ use planbench_core::cache::{CachedGenerator, ResponseCache};
 use planbench_core::{Discriminator, Example, Generator, Task};
 use planbench_models::http::{HttpConfig, HttpGenerator};
 use planbench_models::llama::{LlamaConfig, LlamaGenerator};
-use planbench_planners::{build_planner, LlmDiscriminator, OracleDiscriminator, Planner};
+use planbench_planners::{
+    build_planner, LlmDiscriminator, OracleConfigError, OracleDiscriminator, Planner,
+};
 use planbench_tasks::{gsm8k, spider};
 
 use crate::select::choose;
@@ -86,6 +88,9 @@ impl Loader {
                     metric: s.metric,
                     disc_shots: s.disc_shots,
                     timeout: Duration::from_secs_f64(s.exec_timeout),
+                    error_text: s.error_text,
+                    correction_feedback: s.correction_feedback,
+                    sql_steps: s.sql_steps,
                     ..spider::SpiderConfig::default()
                 };
                 let task = spider::SpiderTask::load(config);
@@ -96,6 +101,8 @@ impl Loader {
                 config.split = g.split;
                 config.format = g.format;
                 config.timeout = Duration::from_secs_f64(g.exec_timeout);
+                config.error_text = g.error_text;
+                config.correction_feedback = g.correction_feedback;
                 let task = gsm8k::Gsm8kTask::load(config);
                 loaded(spec, task, gsm8k::Gsm8kTask::examples)?
             }
@@ -169,12 +176,16 @@ impl Loader {
         }
         let generator = self.generator(&spec.generator)?;
         let discriminator: Arc<dyn Discriminator> = match &spec.discriminator {
-            DiscriminatorSpec::Oracle { accuracy, rule } => Arc::new(OracleDiscriminator::new(
-                loaded.task.clone(),
-                *accuracy,
-                *rule,
-                spec.seed,
-            )),
+            DiscriminatorSpec::Oracle(o) => {
+                let invalid = |e: OracleConfigError| ExperimentError::InvalidSpec {
+                    field: "discriminator".into(),
+                    reason: e.to_string(),
+                };
+                let config = o.config().map_err(invalid)?;
+                let oracle =
+                    OracleDiscriminator::with_config(loaded.task.clone(), config, spec.seed);
+                Arc::new(oracle.map_err(invalid)?)
+            }
             DiscriminatorSpec::Llm { variant, model } => {
                 let judge = match model {
                     Some(model) => self.generator(&judge_spec(&spec.generator, model))?,

@@ -4,7 +4,8 @@
 use serde_json::Value;
 
 use crate::spec::{
-    DiscriminatorSpec, Gsm8kSpec, PlannerSpec, RunSpec, SelectionSpec, SpiderSpec, TaskSpec,
+    DiscriminatorSpec, Gsm8kSpec, OracleSpec, PlannerSpec, RunSpec, SelectionSpec, SpiderSpec,
+    TaskSpec,
 };
 use crate::ExperimentError;
 
@@ -128,10 +129,11 @@ fn discriminator(described: &str) -> Option<DiscriminatorSpec> {
             .map(|(_, v)| v)
     };
     match kind {
-        "oracle" => Some(DiscriminatorSpec::Oracle {
+        "oracle" => Some(DiscriminatorSpec::Oracle(OracleSpec {
             accuracy: value("accuracy")?.parse().ok()?,
             rule: value("rule")?.parse().ok()?,
-        }),
+            ..OracleSpec::default()
+        })),
         "llm" => Some(DiscriminatorSpec::Llm {
             variant: value("variant")?.parse().ok()?,
             model: None,

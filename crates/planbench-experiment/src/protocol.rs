@@ -60,6 +60,98 @@ pub fn switches() -> Vec<Switch> {
             moves: "every sampling planner's candidates (diversity, coverage)",
         },
         Switch {
+            field: "discriminator.draws",
+            only_if: Some(("discriminator.kind", "oracle")),
+            paper: Value::from("per-call"),
+            paper_does: "a fresh random draw on every scoring call, so a wrong program scored \
+                         again gets a new chance to be flipped",
+            planbench_does: "`per-candidate`: one draw per (seed, example, normalized program), \
+                             so a candidate keeps its judgement however often a planner \
+                             re-scores it (per-call draws stay seeded and deterministic)",
+            moves: "correction and tree search, which re-score programs; the oracle's \
+                    effective accuracy",
+        },
+        Switch {
+            field: "discriminator.levels",
+            only_if: Some(("discriminator.kind", "oracle")),
+            paper: Value::from("paper"),
+            paper_does: "three levels: a non-executable program is worst unless flipped, an \
+                         executable wrong one is in the middle, the Spider soft F1 (first 5 \
+                         rows, unclamped) or GSM8K equality above; nothing flips when the gold \
+                         fails",
+            planbench_does: "`unit`: the true score clamped to [0, 1], a wrong judgement is \
+                             `1 - score` for every candidate, so every planner sees one scale",
+            moves: "which wrong candidate wins under a noisy oracle; tree-search pruning",
+        },
+        Switch {
+            field: "planner.options.tree_prune",
+            only_if: None,
+            paper: Value::from("all-worst"),
+            paper_does: "a step is pruned only when every rollout got the worst score: with \
+                         naive or exec judges it never prunes, and with its oracle a flipped \
+                         non-executable rollout can lead the heap",
+            planbench_does: "`no-execution`: prune a step when none of its rollouts executes, \
+                             whatever the discriminator, so no judge keeps a dead branch alive",
+            moves: "tree search's cost and accuracy, most under LLM judges",
+        },
+        Switch {
+            field: "planner.options.tree_ties",
+            only_if: None,
+            paper: Value::from("lexicographic"),
+            paper_does: "its heap orders equal values by the partial program's string",
+            planbench_does: "`fifo`: equal values in the order they were found (`deepest` \
+                             prefers the longer partial program); under the oracle's discrete \
+                             scores ties are the rule, and both the paper's order and fifo are \
+                             close to breadth-first",
+            moves: "which node tree search opens next: its cost, and accuracy under a budget",
+        },
+        Switch {
+            field: "task.sql_steps",
+            only_if: Some(("task.name", "spider")),
+            paper: Value::from("every-clause"),
+            paper_does: "cuts SQL at the next clause keyword at any depth: a subquery's \
+                         clauses are steps, and UNION / INTERSECT / EXCEPT and the SELECT after \
+                         them are separate steps",
+            planbench_does: "`top-level`: top-level clauses only, a set operator merged into \
+                             its SELECT, so every step is a whole clause of the outer query",
+            moves: "Spider tree search: depth, number of expansions, cost",
+        },
+        Switch {
+            field: "task.correction_feedback",
+            only_if: Some(("task.name", "spider")),
+            paper: Value::from("none"),
+            paper_does: "the correction prompt holds the question, the schema and the buggy \
+                         query only",
+            planbench_does: "`execution`: it also shows what the query returned (or its error), \
+                             the signal a correcting model most needs",
+            moves: "iterative correction's accuracy on Spider",
+        },
+        Switch {
+            field: "task.correction_feedback",
+            only_if: Some(("task.name", "gsm8k")),
+            paper: Value::from("none"),
+            paper_does: "the correction prompt holds the question and the buggy program only",
+            planbench_does: "`execution`: it also shows the program's answer or error",
+            moves: "iterative correction's accuracy on GSM8K",
+        },
+        Switch {
+            field: "task.error_text",
+            only_if: Some(("task.name", "spider")),
+            paper: Value::from("bare"),
+            paper_does: "a failed execution is shown to judges and correction as `ERROR`",
+            planbench_does: "`message`: `ERROR: <message>` (bounded and escaped), so a judge or \
+                             a correction sees why it failed",
+            moves: "exec/pro judges' scores and correction on failing queries",
+        },
+        Switch {
+            field: "task.error_text",
+            only_if: Some(("task.name", "gsm8k")),
+            paper: Value::from("bare"),
+            paper_does: "a failed program is shown as `ERROR`",
+            planbench_does: "`message`: `ERROR: <message>`",
+            moves: "exec/pro judges' scores and correction on failing programs",
+        },
+        Switch {
             field: "task.exec_timeout",
             only_if: Some(("task.name", "gsm8k")),
             paper: Value::from(10.0),
@@ -114,13 +206,9 @@ impl Protocol {
         self.apply_where(spec, "");
     }
 
-    /// Sets the task's switches only (after the task changed kind).
-    pub fn apply_to_task(self, spec: &mut RunSpec) {
-        self.apply_where(spec, "task.");
-    }
-
-    /// Sets the switches whose field starts with `prefix`.
-    fn apply_where(self, spec: &mut RunSpec, prefix: &str) {
+    /// Sets the switches whose field starts with `prefix` (e.g. `task.` after the task
+    /// changed kind).
+    pub fn apply_where(self, spec: &mut RunSpec, prefix: &str) {
         let mut value = serde_json::to_value(&*spec).expect("specs serialize");
         let defaults = planbench_defaults(spec);
         for switch in switches() {
@@ -135,7 +223,9 @@ impl Protocol {
         }
         let mut resolved: RunSpec =
             serde_json::from_value(value).expect("a protocol's values fit its spec fields");
-        resolved.protocol = self;
+        if prefix.is_empty() {
+            resolved.protocol = self;
+        }
         *spec = resolved;
     }
 }
@@ -163,7 +253,7 @@ fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
 }
 
 /// Sets (or, for `None`, removes) the value at a dotted `path`, creating tables on the way.
-fn set_path(value: &mut Value, path: &str, new: Option<Value>) {
+pub(crate) fn set_path(value: &mut Value, path: &str, new: Option<Value>) {
     let (parents, last) = match path.rsplit_once('.') {
         Some((parents, last)) => (Some(parents), last),
         None => (None, path),
@@ -254,9 +344,18 @@ mod tests {
     #[test]
     fn a_switch_of_another_task_is_left_alone() {
         let mut spider = RunSpec::default();
-        let before = spider.task.clone();
         Protocol::Paper.apply(&mut spider);
-        assert_eq!(spider.task, before);
+        assert_eq!(
+            spider.task.exec_timeout(),
+            RunSpec::default().task.exec_timeout()
+        );
+        let TaskSpec::Spider(s) = &spider.task else {
+            panic!("still Spider")
+        };
+        assert_eq!(s.sql_steps, planbench_tasks::spider::SqlSteps::EveryClause);
+        // The oracle's switches exist only for an oracle.
+        let text = serde_json::to_string(&spider.discriminator).unwrap();
+        assert!(!text.contains("draws"), "{text}");
     }
 
     #[test]
@@ -266,13 +365,11 @@ mod tests {
             "task": { "name": "gsm8k", "exec_timeout": 3.0 },
         });
         let spec = expand(table.clone(), None).unwrap();
-        assert_eq!(
-            spec.task,
-            TaskSpec::Gsm8k(Gsm8kSpec {
-                exec_timeout: 3.0,
-                ..Gsm8kSpec::default()
-            })
-        );
+        let TaskSpec::Gsm8k(g) = &spec.task else {
+            panic!("GSM8K")
+        };
+        assert_eq!(g.exec_timeout, 3.0);
+        assert_ne!(g.error_text, Gsm8kSpec::default().error_text);
         assert_eq!(spec.sampling.top_k, Some(50));
         // The caller's protocol replaces the table's.
         let spec = expand(table, Some(Protocol::Planbench)).unwrap();

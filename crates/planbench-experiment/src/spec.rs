@@ -7,13 +7,18 @@
 
 use std::path::PathBuf;
 
-use planbench_core::OracleRule;
+use planbench_core::{OracleLevels, OracleRule};
 use planbench_models::http::Endpoint;
-use planbench_planners::{Budget, LlmVariant, PlannerKind, PlannerOptions, SamplingDefaults};
+use planbench_planners::{
+    Budget, LlmVariant, OracleConfig, OracleConfigError, OracleDraws, OracleNoise, PlannerKind,
+    PlannerOptions, SamplingDefaults,
+};
+use planbench_tasks::protocol::{CorrectionFeedback, ErrorText};
 use planbench_tasks::{gsm8k, spider};
 
 use crate::protocol::Protocol;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// The default local model file, relative to the working directory.
 pub const DEFAULT_MODEL: &str = "models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf";
@@ -86,6 +91,15 @@ pub struct SpiderSpec {
     pub exec_timeout: f64,
     /// Demonstrations in LLM-discriminator prompts (each a right and a wrong query).
     pub disc_shots: usize,
+    /// How a failed query is shown to judges and correction: `message` or the paper's `bare`.
+    #[serde(skip_serializing_if = "is_default")]
+    pub error_text: ErrorText,
+    /// What correction prompts show: the `execution` result, or the paper's `none`.
+    #[serde(skip_serializing_if = "is_default")]
+    pub correction_feedback: CorrectionFeedback,
+    /// Tree-search steps: `top-level` clauses, or the paper's `every-clause`.
+    #[serde(skip_serializing_if = "is_default")]
+    pub sql_steps: spider::SqlSteps,
 }
 
 impl Default for SpiderSpec {
@@ -96,6 +110,9 @@ impl Default for SpiderSpec {
             metric: library.metric,
             exec_timeout: library.timeout.as_secs_f64(),
             disc_shots: library.disc_shots,
+            error_text: library.error_text,
+            correction_feedback: library.correction_feedback,
+            sql_steps: library.sql_steps,
         }
     }
 }
@@ -109,6 +126,13 @@ pub struct Gsm8kSpec {
     pub format: gsm8k::AnswerFormat,
     /// Seconds one program may run.
     pub exec_timeout: f64,
+    /// How a failed program is shown to judges and correction: `message` or the paper's
+    /// `bare`.
+    #[serde(skip_serializing_if = "is_default")]
+    pub error_text: ErrorText,
+    /// What correction prompts show: the `execution` result, or the paper's `none`.
+    #[serde(skip_serializing_if = "is_default")]
+    pub correction_feedback: CorrectionFeedback,
 }
 
 impl Default for Gsm8kSpec {
@@ -118,6 +142,8 @@ impl Default for Gsm8kSpec {
             split: library.split,
             format: library.format,
             exec_timeout: library.timeout.as_secs_f64(),
+            error_text: library.error_text,
+            correction_feedback: library.correction_feedback,
         }
     }
 }
@@ -182,33 +208,101 @@ pub enum DiscriminatorSpec {
         #[serde(default)]
         model: Option<String>,
     },
-    /// A simulated discriminator of set accuracy that knows the truth.
-    Oracle {
-        /// Probability of returning the true judgement.
-        accuracy: f64,
-        #[serde(default = "default_oracle_rule")]
-        rule: OracleRule,
-    },
+    /// A simulated discriminator that knows the truth and errs as set.
+    Oracle(OracleSpec),
+}
+
+/// The simulated discriminator's knobs (a flat table beside `kind = "oracle"`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OracleSpec {
+    /// Probability of returning the true judgement (the symmetric mode).
+    pub accuracy: f64,
+    pub rule: OracleRule,
+    /// Beyond the paper: true- and false-positive rates instead of one accuracy (set both).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tpr: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fpr: Option<f64>,
+    /// Beyond the paper: the true score plus Gaussian noise of this σ, clipped to [0, 1].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sigma: Option<f64>,
+    /// Score levels: planbench's `unit` or the paper's evaluators' (`paper`).
+    #[serde(skip_serializing_if = "is_default")]
+    pub levels: OracleLevels,
+    /// One draw per candidate (planbench) or per scoring call (`per-call`, the paper).
+    #[serde(skip_serializing_if = "is_default")]
+    pub draws: OracleDraws,
+}
+
+impl Default for OracleSpec {
+    fn default() -> Self {
+        Self {
+            accuracy: 1.0,
+            rule: default_oracle_rule(),
+            tpr: None,
+            fpr: None,
+            sigma: None,
+            levels: OracleLevels::default(),
+            draws: OracleDraws::default(),
+        }
+    }
+}
+
+impl OracleSpec {
+    /// The planners' configuration of this oracle, or the error naming the bad knob.
+    pub fn config(&self) -> Result<OracleConfig, OracleConfigError> {
+        let noise = OracleNoise::from_parts(self.accuracy, self.tpr, self.fpr, self.sigma)?;
+        Ok(OracleConfig {
+            noise,
+            rule: self.rule,
+            levels: self.levels,
+            draws: self.draws,
+        })
+    }
 }
 
 fn default_oracle_rule() -> OracleRule {
     OracleRule::Paper
 }
 
+/// True for a type's default (fields added after run ids existed are left out at it).
+pub(crate) fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
+}
+
 impl DiscriminatorSpec {
     /// The oracle at `accuracy` with the default rule.
     pub fn oracle(accuracy: f64) -> Self {
-        DiscriminatorSpec::Oracle {
+        DiscriminatorSpec::Oracle(OracleSpec {
             accuracy,
-            rule: default_oracle_rule(),
+            ..OracleSpec::default()
+        })
+    }
+
+    /// This oracle with the symmetric `accuracy` (its rule, levels and draws kept); an LLM
+    /// judge becomes the default oracle at `accuracy`.
+    pub fn with_accuracy(&self, accuracy: f64) -> Self {
+        match self {
+            DiscriminatorSpec::Oracle(o) => DiscriminatorSpec::Oracle(OracleSpec {
+                accuracy,
+                rule: o.rule,
+                levels: o.levels,
+                draws: o.draws,
+                ..OracleSpec::default()
+            }),
+            DiscriminatorSpec::Llm { .. } => DiscriminatorSpec::oracle(accuracy),
         }
     }
 
-    /// The oracle's nominal accuracy; `None` for an LLM judge.
+    /// The nominal accuracy of a symmetric oracle; `None` for an LLM judge and for the rates
+    /// and score-noise oracles.
     pub fn oracle_accuracy(&self) -> Option<f64> {
         match self {
-            DiscriminatorSpec::Oracle { accuracy, .. } => Some(*accuracy),
-            DiscriminatorSpec::Llm { .. } => None,
+            DiscriminatorSpec::Oracle(o) if o.tpr.is_none() && o.sigma.is_none() => {
+                Some(o.accuracy)
+            }
+            _ => None,
         }
     }
 
@@ -216,10 +310,11 @@ impl DiscriminatorSpec {
     /// option at planbench's default.
     pub fn with_default_options(&self) -> Self {
         match self {
-            DiscriminatorSpec::Oracle { accuracy, rule } => DiscriminatorSpec::Oracle {
-                accuracy: *accuracy,
-                rule: *rule,
-            },
+            DiscriminatorSpec::Oracle(o) => DiscriminatorSpec::Oracle(OracleSpec {
+                levels: OracleLevels::default(),
+                draws: OracleDraws::default(),
+                ..*o
+            }),
             DiscriminatorSpec::Llm { variant, model } => DiscriminatorSpec::Llm {
                 variant: *variant,
                 model: model.clone(),
@@ -227,10 +322,14 @@ impl DiscriminatorSpec {
         }
     }
 
-    /// A short label: `oracle@0.9` or `llm-pro`.
+    /// A short label: `oracle@0.9`, `oracle@tpr0.9-fpr0.2`, `oracle@sigma0.1` or `llm-pro`.
     pub fn label(&self) -> String {
         match self {
-            DiscriminatorSpec::Oracle { accuracy, .. } => format!("oracle@{accuracy}"),
+            DiscriminatorSpec::Oracle(o) => match (o.sigma, o.tpr, o.fpr) {
+                (Some(sigma), _, _) => format!("oracle@sigma{sigma}"),
+                (None, Some(tpr), Some(fpr)) => format!("oracle@tpr{tpr}-fpr{fpr}"),
+                _ => format!("oracle@{}", o.accuracy),
+            },
             DiscriminatorSpec::Llm { variant, .. } => format!("llm-{variant}"),
         }
     }
@@ -356,6 +455,19 @@ impl Default for RunSpec {
 }
 
 impl RunSpec {
+    /// Sets the field at a dotted `path` (e.g. `task.sql_steps`) to `value`, read as JSON when it
+    /// parses as JSON (numbers, booleans, `null`) and as a string otherwise.
+    pub fn set_field(&mut self, path: &str, value: &str) -> Result<(), crate::ExperimentError> {
+        let parsed = serde_json::from_str(value).unwrap_or_else(|_| Value::from(value));
+        let mut spec = serde_json::to_value(&*self).expect("specs serialize");
+        crate::protocol::set_path(&mut spec, path, Some(parsed));
+        *self = serde_json::from_value(spec).map_err(|e| crate::ExperimentError::InvalidSpec {
+            field: path.to_string(),
+            reason: e.to_string(),
+        })?;
+        Ok(())
+    }
+
     /// Checks every numeric option, naming the field of the first bad one.
     pub fn validate(&self) -> Result<(), crate::ExperimentError> {
         let bad = |field: &str, reason: String| {
@@ -371,12 +483,9 @@ impl RunSpec {
                 format!("{timeout} is not a positive number of seconds"),
             );
         }
-        if let DiscriminatorSpec::Oracle { accuracy, .. } = self.discriminator {
-            if !(0.0..=1.0).contains(&accuracy) {
-                return bad(
-                    "discriminator.accuracy",
-                    format!("{accuracy} is not in [0, 1]"),
-                );
+        if let DiscriminatorSpec::Oracle(o) = &self.discriminator {
+            if let Err(e) = o.config() {
+                return bad("discriminator", e.to_string());
             }
         }
         let s = &self.sampling;

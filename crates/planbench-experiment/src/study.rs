@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::runner::{Engine, ResolvedRun, RunOptions};
-use crate::spec::{DiscriminatorSpec, RunSpec, SelectionSpec, TaskSpec};
+use crate::spec::{DiscriminatorSpec, OracleSpec, RunSpec, SelectionSpec, TaskSpec};
 use crate::store::StudyCell;
 use crate::summary::Summary;
 use crate::{identity, ExperimentError};
@@ -35,6 +35,13 @@ pub struct Axes {
     pub planners: Vec<PlannerKind>,
     /// Cells with the simulated discriminator at each accuracy.
     pub accuracies: Vec<f64>,
+    /// Cells with the rates oracle at each false-positive rate (its true-positive rate is the
+    /// base oracle's `tpr`, else 1).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub oracle_fprs: Vec<f64>,
+    /// Cells with the score-noise oracle at each σ.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub oracle_sigmas: Vec<f64>,
     /// Cells with the LLM judge in each variant (besides the oracle cells).
     pub llm_variants: Vec<LlmVariant>,
     pub seeds: Vec<u64>,
@@ -146,19 +153,39 @@ impl StudySpec {
         };
         let planners = or_base(&self.axes.planners, base.planner.kind);
         let mut discriminators: Vec<DiscriminatorSpec> = Vec::new();
-        let rule = match &base.discriminator {
-            DiscriminatorSpec::Oracle { rule, .. } => Some(*rule),
-            DiscriminatorSpec::Llm { .. } => None,
-        };
         for &accuracy in &self.axes.accuracies {
-            discriminators.push(match rule {
-                Some(rule) => DiscriminatorSpec::Oracle { accuracy, rule },
-                None => DiscriminatorSpec::oracle(accuracy),
-            });
+            discriminators.push(base.discriminator.with_accuracy(accuracy));
+        }
+        // The base oracle's rule, levels, draws and true-positive rate (else the defaults).
+        let (oracle, tpr) = match &base.discriminator {
+            DiscriminatorSpec::Oracle(o) => (
+                OracleSpec {
+                    accuracy: 1.0,
+                    tpr: None,
+                    fpr: None,
+                    sigma: None,
+                    ..*o
+                },
+                o.tpr.unwrap_or(1.0),
+            ),
+            DiscriminatorSpec::Llm { .. } => (OracleSpec::default(), 1.0),
+        };
+        for &fpr in &self.axes.oracle_fprs {
+            discriminators.push(DiscriminatorSpec::Oracle(OracleSpec {
+                tpr: Some(tpr),
+                fpr: Some(fpr),
+                ..oracle
+            }));
+        }
+        for &sigma in &self.axes.oracle_sigmas {
+            discriminators.push(DiscriminatorSpec::Oracle(OracleSpec {
+                sigma: Some(sigma),
+                ..oracle
+            }));
         }
         let judge_model = match &base.discriminator {
             DiscriminatorSpec::Llm { model, .. } => model.clone(),
-            DiscriminatorSpec::Oracle { .. } => None,
+            DiscriminatorSpec::Oracle(_) => None,
         };
         for &variant in &self.axes.llm_variants {
             discriminators.push(DiscriminatorSpec::Llm {
