@@ -153,9 +153,9 @@ impl Figure for AccuracyVsBudget<'_> {
                 draw_band(area, style.color, ps)?;
             }
         }
-        // Bands need two points; a planner with one run gets an error bar.
+        // A band says little with fewer points: such planners get error bars.
         for (style, ps) in styles.iter().zip(&points) {
-            if !bands || ps.len() < 2 {
+            if !bands || ps.len() < BAND_POINTS {
                 for p in ps {
                     draw_error_bar(area, p.centre.0, p.span, style.color, 1)?;
                 }
@@ -183,7 +183,7 @@ impl Figure for AccuracyVsBudget<'_> {
                 Marker::Band(RGBColor(80, 80, 80)),
                 format!(
                     "shaded band: {confidence:.0}% bootstrap confidence interval of task \
-                     accuracy (a vertical bar for a planner with one run)"
+                     accuracy (a vertical bar for a planner with fewer than {BAND_POINTS} runs)"
                 ),
             )
         } else {
@@ -222,11 +222,15 @@ impl Figure for AccuracyVsBudget<'_> {
     }
 }
 
-/// Bands unless no planner has two runs or the bands would cover too much of the plot.
+/// Fewest runs of a planner drawn with a band rather than error bars.
+const BAND_POINTS: usize = 3;
+
+/// Bands (for the planners with at least [`BAND_POINTS`] runs) unless no planner has that many
+/// or their bands would cover too much of the plot.
 fn use_bands(points: &[Vec<PixelPoint>], (width, height): (u32, u32)) -> bool {
     let bands: Vec<Vec<BandPoint>> = points
         .iter()
-        .filter(|ps| ps.len() >= 2)
+        .filter(|ps| ps.len() >= BAND_POINTS)
         .map(|ps| {
             let mut band: Vec<BandPoint> = ps
                 .iter()
@@ -255,7 +259,7 @@ fn draw_band<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    if points.len() < 2 {
+    if points.len() < BAND_POINTS {
         return Ok(());
     }
     let outline: Vec<(i32, i32)> = points
@@ -330,7 +334,7 @@ mod tests {
     }
 
     #[test]
-    fn bands_only_where_narrow_and_a_planner_has_two_runs() {
+    fn bands_only_where_narrow_and_a_planner_has_three_runs() {
         let size = (1000, 500);
         // Narrow intervals (10 of 500 pixels) along a curve: bands.
         let narrow = drawn(&[(100, 200, 210), (500, 150, 160), (900, 100, 110)]);
@@ -339,7 +343,8 @@ mod tests {
         // Intervals over most of the height: error bars.
         let wide = drawn(&[(100, 0, 400), (500, 50, 450), (900, 100, 500)]);
         assert!(!use_bands(&[wide], size));
-        // Nobody has two runs: error bars.
-        assert!(!use_bands(&[drawn(&[(300, 200, 210)])], size));
+        // Nobody has three runs: error bars.
+        let two = drawn(&[(300, 200, 210), (600, 200, 210)]);
+        assert!(!use_bands(&[two], size));
     }
 }
