@@ -316,3 +316,22 @@ fn report_writes_tables_plots_and_says_flops_are_unknown() {
     );
     assert_eq!(difficulty.lines().count(), 1 + 4 * 5);
 }
+
+#[test]
+fn budget_cells_read_from_json_with_defaults() {
+    let json = r#"[
+        {"planner": "vote", "accuracy": null, "label": "vote-8", "measured_accuracy": null,
+         "outcomes": [{"example_id": "e0", "correct": true, "seconds": 1.0, "llm_calls": 8.0,
+                       "tokens": 800.0}],
+         "budget": {"axis": "n", "value": 8.0}},
+        {"planner": "greedy", "accuracy": null, "label": "greedy", "measured_accuracy": null,
+         "outcomes": []}
+    ]"#;
+    let cells: Vec<BudgetCell> = serde_json::from_str(json).unwrap();
+    assert_eq!(cells[0].budget.as_ref().unwrap().value, 8.0);
+    assert_eq!(cells[0].cell.outcomes[0].flops, 0.0);
+    assert_eq!(cells[1].budget, None);
+    let back: Vec<BudgetCell> =
+        serde_json::from_str(&serde_json::to_string(&cells).unwrap()).unwrap();
+    assert_eq!(back, cells);
+}
