@@ -21,6 +21,7 @@ mod metrics;
 pub mod planners;
 mod pool;
 mod seed;
+mod selection;
 mod session;
 mod steps;
 pub mod trace;
@@ -36,11 +37,12 @@ pub use discriminators::{
 };
 pub use error::PlanError;
 pub use metrics::{
-    intrinsic_metrics, intrinsic_metrics_at, IntrinsicMetrics, MetricsError, PoolExample,
-    CALIBRATION_BINS, DEFAULT_THRESHOLD,
+    intrinsic_metrics, intrinsic_metrics_at, judge_accuracy_by_depth, DepthAccuracy, DepthError,
+    IntrinsicMetrics, MetricsError, PoolExample, CALIBRATION_BINS, DEFAULT_THRESHOLD,
 };
 pub use planners::{
     build_planner, MctsFinal, Planner, PlannerKind, PlannerOptions, TreePrune, TreeTies,
 };
 pub use pool::sample_candidates;
+pub use selection::{choose_from_pool, SamplePool, SelectionError};
 pub use trace::{render_trace, render_trace_value, BudgetStop, Stop, Trace};

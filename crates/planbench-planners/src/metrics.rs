@@ -2,6 +2,7 @@
 //! `intrin_eval`).
 
 mod calibration;
+mod depth;
 mod roc;
 
 use rand::{Rng, SeedableRng};
@@ -9,6 +10,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 pub use calibration::CALIBRATION_BINS;
+pub use depth::{judge_accuracy_by_depth, DepthAccuracy, DepthError};
 
 /// The classification threshold of [`intrinsic_metrics`]: a score above it means "correct".
 pub const DEFAULT_THRESHOLD: f64 = 0.5;

@@ -5,7 +5,7 @@ mod greedy;
 mod mcts;
 mod rerank;
 mod tree;
-mod vote;
+pub(crate) mod vote;
 
 use async_trait::async_trait;
 use planbench_core::Example;

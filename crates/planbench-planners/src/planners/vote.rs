@@ -83,33 +83,33 @@ async fn plan_vote(
             continue;
         }
         match session.execute(program).await.budgeted()? {
-            Ok(execution) => outputs.push(execution.result.ok().filter(answers::votes)),
+            Ok(execution) => outputs.push(execution.result.ok()),
             Err(stop) => {
                 budget = Some(stop);
                 outputs.push(None);
             }
         }
     }
-    let groups = answers::group(&outputs.iter().map(Option::as_ref).collect::<Vec<_>>());
     let mut scores: Vec<Option<f64>> = vec![None; programs.len()];
-    if weighted && budget.is_none() && !groups.is_empty() {
-        let mut voters: Vec<usize> = groups.iter().flatten().copied().collect();
-        voters.sort_unstable();
+    if weighted && budget.is_none() {
+        let voters = voters(&outputs);
         let voting: Vec<String> = voters.iter().map(|&i| programs[i].clone()).collect();
-        match session.score(&voting).await.budgeted()? {
-            Ok(voter_scores) => {
-                for (&i, score) in voters.iter().zip(voter_scores) {
-                    scores[i] = Some(score);
+        if !voting.is_empty() {
+            match session.score(&voting).await.budgeted()? {
+                Ok(voter_scores) => {
+                    for (&i, score) in voters.iter().zip(voter_scores) {
+                        scores[i] = Some(score);
+                    }
                 }
+                Err(stop) => budget = Some(stop),
             }
-            Err(stop) => budget = Some(stop),
         }
     }
-    let clusters = tally(&groups, &samples, &scores, &outputs);
-    let chosen_cluster = winner(&clusters);
-    let chosen = chosen_cluster
-        .map(|k| clusters[k].members[0])
-        .or((!programs.is_empty()).then_some(0));
+    let Decision {
+        clusters,
+        chosen_cluster,
+        chosen,
+    } = decide(&samples, &outputs, &scores);
     let program = chosen.map(|i| programs[i].clone()).unwrap_or_default();
     let candidates = programs
         .into_iter()
@@ -134,24 +134,73 @@ async fn plan_vote(
     }))
 }
 
+/// What voting decided: the clusters, the winner and the returned candidate.
+pub(crate) struct Decision {
+    pub clusters: Vec<Cluster>,
+    /// The winning cluster (none when no candidate voted).
+    pub chosen_cluster: Option<usize>,
+    /// The winning cluster's first member, or the first candidate when none voted (none
+    /// without candidates).
+    pub chosen: Option<usize>,
+}
+
+/// The candidates (indices of `outputs`) that vote: those with an output that can vote, in
+/// candidate order.
+fn voters(outputs: &[Option<Output>]) -> Vec<usize> {
+    outputs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, output)| output.as_ref().filter(|o| answers::votes(o)).map(|_| i))
+        .collect()
+}
+
+/// Voting over candidates: `samples` gives each sample's candidate (`None`: no program),
+/// `outputs` each candidate's execution output (`None`: it did not run; outputs that cannot
+/// vote abstain) and `scores` each candidate's score (weighted voting; all `None` for plain
+/// voting). When every cluster is scored, the highest score sum wins, otherwise the most votes
+/// (ties: the earlier cluster).
+pub(crate) fn decide(
+    samples: &[Option<usize>],
+    outputs: &[Option<Output>],
+    scores: &[Option<f64>],
+) -> Decision {
+    let voting: Vec<Option<&Output>> = outputs
+        .iter()
+        .map(|output| output.as_ref().filter(|o| answers::votes(o)))
+        .collect();
+    let groups = answers::group(&voting);
+    let clusters = tally(&groups, samples, scores, &voting);
+    let chosen_cluster = winner(&clusters);
+    let chosen = chosen_cluster
+        .map(|k| clusters[k].members[0])
+        .or((!outputs.is_empty()).then_some(0));
+    Decision {
+        clusters,
+        chosen_cluster,
+        chosen,
+    }
+}
+
 /// The clusters of `groups` (candidate indices) with their votes and, when every member is
 /// scored, the sum of their samples' scores, added in sample order.
 fn tally(
     groups: &[Vec<usize>],
     samples: &[Option<usize>],
     scores: &[Option<f64>],
-    outputs: &[Option<Output>],
+    outputs: &[Option<&Output>],
 ) -> Vec<Cluster> {
     let mut clusters: Vec<Cluster> = groups
         .iter()
         .map(|members| Cluster {
             answer: outputs[members[0]]
-                .as_ref()
                 .map(answers::describe)
                 .unwrap_or_default(),
             members: members.clone(),
             votes: 0,
-            score: members.iter().all(|&m| scores[m].is_some()).then_some(0.0),
+            score: members
+                .iter()
+                .all(|&m| scores.get(m).copied().flatten().is_some())
+                .then_some(0.0),
         })
         .collect();
     for candidate in samples.iter().flatten() {
@@ -159,7 +208,10 @@ fn tally(
             continue;
         };
         cluster.votes += 1;
-        if let (Some(sum), Some(score)) = (cluster.score.as_mut(), scores[*candidate]) {
+        if let (Some(sum), Some(score)) = (
+            cluster.score.as_mut(),
+            scores.get(*candidate).copied().flatten(),
+        ) {
             *sum += score;
         }
     }
