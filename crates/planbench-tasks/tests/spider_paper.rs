@@ -5,7 +5,7 @@ mod spider_common;
 
 use planbench_core::{OracleLevels, OracleRule, Prompt, Task};
 use planbench_tasks::protocol::{CorrectionFeedback, ErrorText};
-use planbench_tasks::spider::{SpiderConfig, SpiderMetric, SpiderTask, SqlSteps};
+use planbench_tasks::spider::{ScoredProgram, SpiderConfig, SpiderMetric, SpiderTask, SqlSteps};
 use spider_common::{data_dir, dev_task, example};
 
 const DB: &str = "concert_singer";
@@ -160,4 +160,26 @@ fn paper_steps_cut_every_clause() {
     );
     assert_eq!(planbench.concat(), sql);
     assert_eq!(paper.concat(), sql);
+}
+
+#[test]
+fn paper_scores_the_normalized_program() {
+    let ex = example(DB, "SELECT name FROM singer WHERE country = 'France'");
+    let completion = "select \"Name\" from Singer\nwhere Country = 'France'\n```";
+    let planbench = task_with(|_| {});
+    let paper = task_with(|c| c.scored_program = ScoredProgram::Normalized);
+    let raw = planbench.extract_program(completion);
+    let normalized = paper.extract_program(completion);
+    assert_eq!(
+        raw,
+        "select \"Name\" from Singer\nwhere Country = 'France';"
+    );
+    // Identifiers lower-cased, literals kept, the quoted column now a string literal.
+    assert_eq!(
+        normalized,
+        "SELECT 'Name' FROM singer \n WHERE country = 'France';"
+    );
+    assert!(planbench.is_correct(&ex, &raw));
+    assert!(!paper.is_correct(&ex, &normalized));
+    assert!(paper.extract_program("  \n").is_empty());
 }

@@ -12,6 +12,7 @@ mod connection;
 mod data;
 mod expansion;
 mod lex;
+mod paper_sql;
 mod prompt;
 mod sandbox;
 mod sql_text;
@@ -81,6 +82,23 @@ planbench_core::named_enum!(SpiderMetric, "Spider metric", {
     Bird => "bird",
 });
 
+/// Which spelling of a program every consumer (judges, oracle, correctness, the store) sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ScoredProgram {
+    /// planbench: the statement as the model wrote it (its first spelling).
+    #[default]
+    Raw,
+    /// The paper: the statement after its `normalize_sql` (identifiers and keywords
+    /// lower-cased outside quotes, double quotes turned single, tokens joined by single
+    /// spaces, one trailing `;`); the paper's oracle also runs the gold normalized.
+    Normalized,
+}
+
+planbench_core::named_enum!(ScoredProgram, "scored program", {
+    Raw => "raw",
+    Normalized => "normalized",
+});
+
 /// Where the data is and how programs run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SpiderConfig {
@@ -107,6 +125,9 @@ pub struct SpiderConfig {
     /// Where programs are cut into tree-search steps (planbench: top-level clauses; the
     /// paper: every clause keyword, subqueries included).
     pub sql_steps: SqlSteps,
+    /// Which spelling of a program is scored and evaluated (planbench: as written; the
+    /// paper: normalized by its `normalize_sql`).
+    pub scored_program: ScoredProgram,
 }
 
 impl Default for SpiderConfig {
@@ -122,6 +143,7 @@ impl Default for SpiderConfig {
             error_text: ErrorText::default(),
             correction_feedback: CorrectionFeedback::default(),
             sql_steps: SqlSteps::default(),
+            scored_program: ScoredProgram::default(),
         }
     }
 }
@@ -299,7 +321,7 @@ impl SpiderTask {
         let Some(db) = example.db_id.as_deref() else {
             return -1.0;
         };
-        let gold = self.gold_run(db, &example.gold, Fetch::First(ORACLE_ROWS));
+        let gold = self.gold_run(db, &self.oracle_gold(example), Fetch::First(ORACLE_ROWS));
         let Ok(gold) = gold.as_ref() else {
             return -1.0;
         };
@@ -323,7 +345,7 @@ impl SpiderTask {
         let Some(db) = example.db_id.as_deref() else {
             return PaperLosses::GOLD_FAILED;
         };
-        let gold = self.gold_run(db, &example.gold, Fetch::First(ORACLE_ROWS));
+        let gold = self.gold_run(db, &self.oracle_gold(example), Fetch::First(ORACLE_ROWS));
         let Ok(gold) = gold.as_ref() else {
             return PaperLosses::GOLD_FAILED;
         };
@@ -431,6 +453,15 @@ impl SpiderTask {
             return run;
         }
         Arc::clone(lock(&self.gold_runs).entry(key).or_insert(run))
+    }
+
+    /// The gold query as the paper's oracle runs it: as written, or normalized when programs
+    /// are (the paper's preprocessing normalizes the gold it scores against).
+    fn oracle_gold(&self, example: &Example) -> String {
+        match self.config.scored_program {
+            ScoredProgram::Raw => example.gold.clone(),
+            ScoredProgram::Normalized => paper_sql::normalize(&example.gold),
+        }
     }
 
     /// The gold query as the configured metric runs it.
@@ -661,8 +692,14 @@ impl Task for SpiderTask {
         vec!["```".to_string()]
     }
 
+    /// The statement in the completion ([`ScoredProgram::Normalized`]: as the paper
+    /// normalizes it).
     fn extract_program(&self, completion: &str) -> String {
-        sql_text::extract_statement(completion)
+        let statement = sql_text::extract_statement(completion);
+        match self.config.scored_program {
+            ScoredProgram::Normalized if !statement.is_empty() => paper_sql::normalize(&statement),
+            _ => statement,
+        }
     }
 
     fn normalize(&self, program: &str) -> String {
