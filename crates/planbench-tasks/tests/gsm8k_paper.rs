@@ -6,7 +6,7 @@ mod gsm8k_support;
 use gsm8k_support::{config, data_dir};
 use planbench_core::{Example, ExecError, Output, Prompt, Task, Value};
 use planbench_tasks::gsm8k::{
-    AnswerFormat, Gsm8kConfig, Gsm8kTask, PythonImports, PythonScope, Split,
+    AnswerFormat, Completeness, Gsm8kConfig, Gsm8kTask, PythonImports, PythonScope, Split,
 };
 use planbench_tasks::protocol::{CorrectionFeedback, ErrorText};
 
@@ -133,4 +133,23 @@ fn stdlib_imports_open_pure_modules() {
         paper.execute(&ex, "import os\nanswer = 2").result,
         Err(ExecError::Refused(_))
     ));
+}
+
+#[test]
+fn paper_completeness_is_the_answer_substring() {
+    let planbench = task_with(|_| {});
+    let paper = task_with(|c| c.completeness = Completeness::AnswerSubstring);
+    // (partial program, planbench complete, paper complete)
+    for (program, top_level, substring) in [
+        ("x = 2\nanswer = x * 3\n", true, true),
+        ("final_answer = 3\n", false, true),
+        ("def f():\n    answer = 3\n", false, true),
+        ("answer = round(\n", false, true),
+        ("# answer = later\n", false, true),
+        ("answer=5\n", true, false),
+        ("x = 1\n", false, false),
+    ] {
+        assert_eq!(planbench.is_complete(program), top_level, "{program}");
+        assert_eq!(paper.is_complete(program), substring, "{program}");
+    }
 }

@@ -61,6 +61,23 @@ planbench_core::named_enum!(AnswerFormat, "GSM8K answer format", {
     ChainOfThought => "cot",
 });
 
+/// When a partial program-of-thought program is complete (ends a tree search).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Completeness {
+    /// planbench: a finished top-level `answer = ...` statement, the only assignment the
+    /// paper's `exec` reads `answer` from.
+    #[default]
+    TopLevelAnswer,
+    /// The paper (`planning_methods/mc_tot_py.py`): the text `answer =` anywhere (so also
+    /// `final_answer = ...`, an indented or unfinished assignment, or a comment).
+    AnswerSubstring,
+}
+
+planbench_core::named_enum!(Completeness, "completeness", {
+    TopLevelAnswer => "top-level-answer",
+    AnswerSubstring => "answer-substring",
+});
+
 /// What [`Gsm8kTask::load`] needs.
 #[derive(Debug, Clone)]
 pub struct Gsm8kConfig {
@@ -88,6 +105,9 @@ pub struct Gsm8kConfig {
     /// Which modules programs may import (planbench: `math`; the paper: any, of which the
     /// sandbox offers the pure standard modules monty implements).
     pub python_imports: PythonImports,
+    /// When a partial program-of-thought program is complete (planbench: a finished
+    /// top-level `answer = ...`; the paper: the text `answer =` anywhere).
+    pub completeness: Completeness,
 }
 
 impl Gsm8kConfig {
@@ -106,6 +126,7 @@ impl Gsm8kConfig {
             correction_feedback: CorrectionFeedback::default(),
             python_scope: PythonScope::default(),
             python_imports: PythonImports::default(),
+            completeness: Completeness::default(),
         }
     }
 }
@@ -133,6 +154,7 @@ impl MemoValue for Answer {
 /// The GSM8K task.
 pub struct Gsm8kTask {
     format: AnswerFormat,
+    completeness: Completeness,
     examples: Vec<Example>,
     prompts: Prompts,
     /// The program sandbox (program-of-thought only).
@@ -186,6 +208,7 @@ impl Gsm8kTask {
         };
         Ok(Self {
             format: config.format,
+            completeness: config.completeness,
             examples,
             prompts,
             sandbox,
@@ -294,12 +317,18 @@ impl Task for Gsm8kTask {
     }
 
     /// Program of thought: a finished top-level `answer = ...` statement (the paper's MC-ToT
-    /// test `"answer =" in program`, restricted to the assignments `exec` can observe);
-    /// chain of thought: a strict `#### <number>` answer is present.
+    /// test `"answer =" in program`, restricted to the assignments `exec` can observe), or
+    /// that very test under [`Completeness::AnswerSubstring`]; chain of thought: a strict
+    /// `#### <number>` answer is present.
     fn is_complete(&self, program: &str) -> bool {
-        match self.format {
-            AnswerFormat::ProgramOfThought => pot::assigns_answer(program),
-            AnswerFormat::ChainOfThought => cot::is_complete(program),
+        match (self.format, self.completeness) {
+            (AnswerFormat::ProgramOfThought, Completeness::TopLevelAnswer) => {
+                pot::assigns_answer(program)
+            }
+            (AnswerFormat::ProgramOfThought, Completeness::AnswerSubstring) => {
+                program.contains("answer =")
+            }
+            (AnswerFormat::ChainOfThought, _) => cot::is_complete(program),
         }
     }
 
