@@ -172,6 +172,12 @@ pub struct PlannerFlags {
     /// Budget: most seconds per example.
     #[arg(long, allow_negative_numbers = true)]
     pub max_seconds: Option<f64>,
+    /// Budget: most tokens (prompt and completion, generator and judge) per example.
+    #[arg(long)]
+    pub budget_tokens: Option<u64>,
+    /// Budget: most estimated FLOPs per example (e.g. 1e13).
+    #[arg(long, allow_negative_numbers = true)]
+    pub budget_flops: Option<f64>,
 }
 
 impl PlannerFlags {
@@ -196,6 +202,12 @@ impl PlannerFlags {
         }
         if self.max_seconds.is_some() {
             spec.budget.max_seconds = self.max_seconds;
+        }
+        if self.budget_tokens.is_some() {
+            spec.budget.max_tokens = self.budget_tokens;
+        }
+        if self.budget_flops.is_some() {
+            spec.budget.max_flops = self.budget_flops;
         }
     }
 }
@@ -324,6 +336,10 @@ pub struct GeneratorFlags {
     /// HTTP: send the API key over plain http to a host other than loopback.
     #[arg(long)]
     pub allow_insecure_key: bool,
+    /// HTTP: the model's parameter count, for FLOPs accounting (e.g. 7.6e9) [default: what the
+    /// server reports, else unknown].
+    #[arg(long)]
+    pub params: Option<f64>,
 }
 
 impl GeneratorFlags {
@@ -340,8 +356,8 @@ impl GeneratorFlags {
         }
         match generator {
             GeneratorSpec::Local(local) => {
-                if !self.base_urls.is_empty() || self.endpoint.is_some() {
-                    bail!("--base-url and --endpoint apply to --backend http");
+                if !self.base_urls.is_empty() || self.endpoint.is_some() || self.params.is_some() {
+                    bail!("--base-url, --endpoint and --params apply to --backend http");
                 }
                 if let Some(model) = &self.model {
                     local.model = PathBuf::from(model);
@@ -371,6 +387,12 @@ impl GeneratorFlags {
                     self.max_response_mib.map(|mib| mib << 20),
                 );
                 http.allow_insecure_key |= self.allow_insecure_key;
+                if let Some(params) = self.params {
+                    if !(params.is_finite() && params >= 1.0) {
+                        bail!("--params {params}: give the parameter count, e.g. 7.6e9");
+                    }
+                    http.parameters = Some(params.round() as u64);
+                }
             }
         }
         Ok(())

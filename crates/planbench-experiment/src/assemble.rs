@@ -262,6 +262,7 @@ fn backend(spec: &GeneratorSpec) -> Result<Arc<dyn Generator>, ExperimentError> 
             config.endpoint = http.endpoint;
             config.max_response_bytes = http.max_response_bytes;
             config.allow_insecure_key = http.allow_insecure_key;
+            config.parameters = http.parameters;
             let generator =
                 HttpGenerator::new(config).map_err(|source| ExperimentError::Model {
                     model: http.model.clone(),

@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 
 use planbench_core::{Example, Task};
 use planbench_planners::{PlannerKind, Trace};
-use planbench_report::{analyse_sweep, write_report, AnalysisOptions, Cell, ExampleOutcome};
+use planbench_report::{
+    analyse_budget, analyse_sweep, write_budget_report, write_report, AnalysisOptions, BudgetCell,
+    BudgetOptions, BudgetPoint, Cell, ExampleOutcome,
+};
 
 use crate::assemble::Loader;
 use crate::spec::RunSpec;
@@ -178,17 +181,21 @@ pub fn write_study_report(
             "no study or sweep with id {study_id}"
         )));
     }
-    // Group cells: task, discriminator family, seed and budget.
+    // Group cells: task, discriminator family, seed and budget. A study with budget axes
+    // groups by exact discriminator instead, each group a budget report.
+    let budgeted = stored.iter().any(|c| !c.axes["budget"].is_null());
     let mut groups: BTreeMap<String, Vec<StoredRun>> = BTreeMap::new();
+    let mut points: HashMap<String, Option<BudgetPoint>> = HashMap::new();
     for cell in &stored {
         let run = StoredRun::read(store, &cell.run_id)?;
         if run.records.is_empty() {
             continue;
         }
+        points.insert(run.run_id.clone(), budget_point(&cell.axes));
         let spec = &run.spec;
         let family = match spec.discriminator.oracle_accuracy() {
-            Some(_) => "oracle".to_string(),
-            None => spec.discriminator.label(),
+            Some(_) if !budgeted => "oracle".to_string(),
+            _ => spec.discriminator.label(),
         };
         let mut key = format!("{}-{family}", spec.task.kind());
         if let Some(calls) = spec.budget.max_llm_calls {
@@ -204,10 +211,30 @@ pub fn write_study_report(
     for (group, members) in &groups {
         let cells = group_cells(loader, members)?;
         let dir = out.join(group);
-        render(&cells, &format!("Study {study_id}: {group}"), &dir)?;
+        let title = format!("Study {study_id}: {group}");
+        let file = if budgeted {
+            let cells = members
+                .iter()
+                .zip(cells.iter().cloned())
+                .map(|(run, cell)| BudgetCell {
+                    cell,
+                    budget: points.get(&run.run_id).cloned().flatten(),
+                })
+                .collect::<Vec<_>>();
+            let rates = pass_rates(loader, members)?;
+            let analysis = analyse_budget(&cells, &rates, &BudgetOptions::default())
+                .map_err(|e| ExperimentError::Report(format!("{group}: {e}")))?;
+            write_budget_report(&dir, &title, &analysis).map_err(|e| {
+                ExperimentError::Report(format!("writing into {}: {e}", dir.display()))
+            })?;
+            "budget.md"
+        } else {
+            render(&cells, &title, &dir)?;
+            "report.md"
+        };
         let _ = writeln!(
             index,
-            "- [{group}]({group}/report.md): {} runs, {} examples each",
+            "- [{group}]({group}/{file}): {} runs, {} examples each",
             members.len(),
             cells.first().map_or(0, |c| c.outcomes.len())
         );
@@ -222,6 +249,47 @@ pub fn write_study_report(
         source,
     })?;
     Ok(path)
+}
+
+/// A study cell's budget point, from its axes (`{"axis": "n", "value": 4}`).
+fn budget_point(axes: &serde_json::Value) -> Option<BudgetPoint> {
+    let budget = axes.get("budget")?;
+    Some(BudgetPoint {
+        axis: budget.get("axis")?.as_str()?.to_string(),
+        value: budget.get("value")?.as_f64()?,
+    })
+}
+
+/// Each example's pass rate over the samples of the group's largest sample pool (its
+/// re-ranking or voting run with the most samples per request).
+fn pass_rates(
+    loader: &Loader,
+    members: &[StoredRun],
+) -> Result<HashMap<String, f64>, ExperimentError> {
+    let Some(pool) = members
+        .iter()
+        .filter(|run| {
+            Trace::from_value(run.records[0].trace.clone()).is_ok_and(|t| !t.samples().is_empty())
+        })
+        .max_by_key(|run| run.spec.sampling.n)
+    else {
+        return Ok(HashMap::new());
+    };
+    let loaded = loader.task(&pool.spec.task)?;
+    let examples = crate::select::choose(&loaded.examples, &pool.spec.selection)?;
+    Ok(pool
+        .records
+        .iter()
+        .filter_map(|record| {
+            let counts = sample_counts(
+                loaded.task.as_ref(),
+                &examples,
+                std::slice::from_ref(record),
+            );
+            let (n, c) = *counts.first()?;
+            Some((record.example_id.clone(), c as f64 / n as f64))
+        })
+        .collect())
 }
 
 /// The cells of one group; oracle accuracies are measured on each accuracy's rerank cell and

@@ -399,6 +399,9 @@ pub struct HttpSpec {
     pub max_response_bytes: usize,
     /// Send the API key over plain http to a non-loopback host.
     pub allow_insecure_key: bool,
+    /// The model's parameter count for FLOPs accounting (unset: what the server reports).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<u64>,
 }
 
 impl Default for HttpSpec {
@@ -412,6 +415,7 @@ impl Default for HttpSpec {
             max_concurrency: library.max_concurrency,
             max_response_bytes: library.max_response_bytes,
             allow_insecure_key: library.allow_insecure_key,
+            parameters: library.parameters,
         }
     }
 }
@@ -513,6 +517,14 @@ impl RunSpec {
         if let Some(seconds) = self.budget.max_seconds {
             if !(seconds.is_finite() && seconds > 0.0) {
                 return bad("budget.max_seconds", format!("{seconds} is not positive"));
+            }
+        }
+        if self.budget.max_tokens == Some(0) {
+            return bad("budget.max_tokens", "must be at least 1".into());
+        }
+        if let Some(flops) = self.budget.max_flops {
+            if !(flops.is_finite() && flops > 0.0) {
+                return bad("budget.max_flops", format!("{flops} is not positive"));
             }
         }
         if self.budget.max_llm_calls == Some(0) {

@@ -45,6 +45,15 @@ impl SpecText for StudySpec {
             .cloned()
             .unwrap_or_else(|| serde_json::json!({}));
         self.base = self.base.under_protocol(base, protocol)?;
+        if self.base.protocol.is_planbench() {
+            return Ok(self);
+        }
+        // A task of the tasks axis replaces the base task: give it the protocol's values too.
+        let tasks = table.pointer("/axes/tasks").and_then(Value::as_array);
+        for (task, written) in self.axes.tasks.iter_mut().zip(tasks.into_iter().flatten()) {
+            let written = serde_json::json!({ "task": written.get("task").cloned() });
+            task.task = protocol::expand(written, Some(self.base.protocol))?.task;
+        }
         Ok(self)
     }
 }
@@ -183,5 +192,23 @@ mod tests {
         let study: StudySpec = read(&path).unwrap();
         assert_eq!(study.cells().len(), 2 * 4 * 4);
         assert!(study.cells().iter().all(|c| c.spec.validate().is_ok()));
+    }
+
+    #[test]
+    fn the_paper_presets_use_the_paper_protocol_in_every_cell() {
+        for (file, cells) in [("paper-spider.toml", 4 * 12), ("paper-gsm8k.toml", 4 * 12)] {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../studies")
+                .join(file);
+            let study: StudySpec = read(&path).unwrap();
+            let cells_of = study.cells();
+            assert_eq!(cells_of.len(), cells, "{file}");
+            for cell in &cells_of {
+                let mut paper = cell.spec.clone();
+                Protocol::Paper.apply(&mut paper);
+                assert_eq!(paper, cell.spec, "{file}: {}", cell.axes);
+                assert!(cell.spec.selection.examples.is_some(), "{file}");
+            }
+        }
     }
 }

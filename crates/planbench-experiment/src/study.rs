@@ -25,6 +25,9 @@ pub struct StudyTask {
     /// Replaces the base budget for this task.
     #[serde(default)]
     pub budget: Option<Budget>,
+    /// Replaces the planners axis for this task (e.g. tree search on a smaller selection).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub planners: Option<Vec<PlannerKind>>,
 }
 
 /// The values a study varies; an empty axis keeps the base spec's value.
@@ -147,6 +150,7 @@ impl StudySpec {
                 task: base.task.clone(),
                 selection: None,
                 budget: None,
+                planners: None,
             }]
         } else {
             self.axes.tasks.clone()
@@ -204,7 +208,7 @@ impl StudySpec {
         };
         let mut cells = Vec::new();
         for task in &tasks {
-            for &planner in &planners {
+            for &planner in task.planners.as_ref().unwrap_or(&planners) {
                 for discriminator in &discriminators {
                     for &seed in &seeds {
                         for (&calls, point) in budgets.iter().flat_map(|c| {
