@@ -3,9 +3,13 @@
 
 mod spider_common;
 
+use std::collections::HashMap;
+
 use planbench_core::{OracleLevels, OracleRule, Prompt, Task};
 use planbench_tasks::protocol::{CorrectionFeedback, ErrorText};
-use planbench_tasks::spider::{ScoredProgram, SpiderConfig, SpiderMetric, SpiderTask, SqlSteps};
+use planbench_tasks::spider::{
+    DiscDemos, ScoredProgram, SpiderConfig, SpiderMetric, SpiderTask, SqlSteps,
+};
 use spider_common::{data_dir, dev_task, example};
 
 const DB: &str = "concert_singer";
@@ -182,4 +186,40 @@ fn paper_scores_the_normalized_program() {
     assert!(planbench.is_correct(&ex, &raw));
     assert!(!paper.is_correct(&ex, &normalized));
     assert!(paper.extract_program("  \n").is_empty());
+}
+
+#[test]
+fn near_miss_demonstrations_use_the_generators_wrong_candidates() {
+    let shots = |c: &mut SpiderConfig| c.disc_shots = 1;
+    let planbench = task_with(shots);
+    let ex = planbench.examples()[0].clone();
+    let neighbours = planbench.training_neighbours(&ex, 2);
+    assert_eq!(neighbours.len(), 2);
+    let program = "SELECT count(*) FROM singer;";
+    let judge = |task: &SpiderTask| {
+        let prompt = task.discrimination_prompt(&ex, program, None).unwrap();
+        last_text(&prompt).to_string()
+    };
+    // planbench: the closest training question, with another training query as the "No".
+    let other = judge(&planbench);
+    assert!(other.contains(&neighbours[0].question), "{other}");
+    // The paper: the closest training question among those with a wrong candidate.
+    let paper = task_with(|c| {
+        shots(c);
+        c.disc_demos = DiscDemos::NearMiss;
+    });
+    let unsupplied = paper.discrimination_prompt(&ex, program, None).unwrap_err();
+    assert!(
+        unsupplied.to_string().contains("with_near_misses"),
+        "{unsupplied}"
+    );
+    let wrong = "SELECT 1 AS near_miss;";
+    let misses = HashMap::from([(neighbours[1].id.clone(), wrong.to_string())]);
+    let paper = paper.with_near_misses(misses).unwrap();
+    let near = judge(&paper);
+    assert!(near.contains(&neighbours[1].question), "{near}");
+    assert!(!near.contains(&neighbours[0].question), "{near}");
+    assert!(near.contains(&format!("{wrong}\n-- Answer: No")), "{near}");
+    let unknown = HashMap::from([("dev/3".to_string(), wrong.to_string())]);
+    assert!(task_with(shots).with_near_misses(unknown).is_err());
 }

@@ -99,6 +99,24 @@ planbench_core::named_enum!(ScoredProgram, "scored program", {
     Normalized => "normalized",
 });
 
+/// Where the "No" query of a discrimination demonstration comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum DiscDemos {
+    /// planbench: another training query on the same database that runs to a different
+    /// result, for each of the BM25-closest training questions.
+    #[default]
+    OtherQuery,
+    /// The paper (`preprocess_evaluator_prompt.py`, `retrievers/bm25.py`): the generator's own
+    /// wrong candidate for the training question, retrieved by BM25 among the training
+    /// questions that have one (supplied with [`SpiderTask::with_near_misses`]).
+    NearMiss,
+}
+
+planbench_core::named_enum!(DiscDemos, "discrimination demonstrations", {
+    OtherQuery => "other-query",
+    NearMiss => "near-miss",
+});
+
 /// Where the data is and how programs run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SpiderConfig {
@@ -114,6 +132,9 @@ pub struct SpiderConfig {
     /// questions closest to the example, its gold SQL (answer Yes) and a wrong query on the
     /// same database (answer No), as the paper's few-shot evaluator. 0: zero-shot.
     pub disc_shots: usize,
+    /// Where each demonstration's wrong query comes from (planbench: another training query;
+    /// the paper: the generator's own wrong candidate, see [`DiscDemos::NearMiss`]).
+    pub disc_demos: DiscDemos,
     /// Bounds of the memo of candidate executions.
     pub memo: MemoLimits,
     /// How a failed query is shown to judges and to correction (planbench: with its message;
@@ -139,6 +160,7 @@ impl Default for SpiderConfig {
             max_rows: 100_000,
             metric: SpiderMetric::TestSuite,
             disc_shots: 0,
+            disc_demos: DiscDemos::default(),
             memo: MemoLimits::default(),
             error_text: ErrorText::default(),
             correction_feedback: CorrectionFeedback::default(),
@@ -154,6 +176,16 @@ struct Demo {
     /// Position in `train_spider.json`.
     index: usize,
     record: Record,
+}
+
+/// The training examples that have a wrong candidate of the generator, indexed for retrieval.
+#[derive(Debug)]
+struct NearMisses {
+    /// Positions in `SpiderTask::demos`, in training-file order.
+    demos: Vec<usize>,
+    /// The wrong candidate of each, in the same order.
+    wrong: Vec<String>,
+    retriever: Bm25,
 }
 
 /// Cache key of a gold execution: database, SQL as run, and whether only the first rows.
@@ -194,6 +226,8 @@ pub struct SpiderTask {
     sandbox_runs: AtomicU64,
     /// Rendered discrimination demonstrations per (example id, with results).
     disc_demos: Mutex<HashMap<(String, bool), String>>,
+    /// The generator's wrong candidates for training examples ([`DiscDemos::NearMiss`]).
+    near_misses: Option<NearMisses>,
 }
 
 impl SpiderTask {
@@ -299,7 +333,53 @@ impl SpiderTask {
             runs,
             sandbox_runs: AtomicU64::new(0),
             disc_demos: Mutex::new(HashMap::new()),
+            near_misses: None,
         })
+    }
+
+    /// The task with the generator's wrong candidates for training examples (`train/<index>`
+    /// → SQL), the "No" queries of [`DiscDemos::NearMiss`] demonstrations: retrieval then
+    /// looks only at these training questions, as the paper's evaluator corpus keeps only the
+    /// training examples with a wrong candidate whose result differs from the gold's (choosing
+    /// it is the caller's part). An id that names no training example whose database is
+    /// present is an error.
+    pub fn with_near_misses(mut self, wrong: HashMap<String, String>) -> Result<Self, TaskError> {
+        let mut found: Vec<(usize, String)> = Vec::with_capacity(wrong.len());
+        for (id, sql) in wrong {
+            let position = id
+                .strip_prefix("train/")
+                .and_then(|i| i.parse::<usize>().ok())
+                .and_then(|index| self.demos.binary_search_by_key(&index, |d| d.index).ok())
+                .ok_or_else(|| {
+                    TaskError::Invalid(format!(
+                        "near miss for `{id}`: no such training example with its database"
+                    ))
+                })?;
+            found.push((position, sql));
+        }
+        found.sort_unstable_by_key(|(position, _)| *position);
+        let (demos, wrong): (Vec<usize>, Vec<String>) = found.into_iter().unzip();
+        let retriever = Bm25::new(
+            demos
+                .iter()
+                .map(|&d| self.demos[d].record.question.as_str()),
+        );
+        self.near_misses = Some(NearMisses {
+            demos,
+            wrong,
+            retriever,
+        });
+        lock(&self.disc_demos).clear();
+        Ok(self)
+    }
+
+    /// The `k` training examples whose questions are closest to `example`'s under BM25 (never
+    /// itself), closest first: those whose wrong candidates [`DiscDemos::NearMiss`] can use.
+    pub fn training_neighbours(&self, example: &Example, k: usize) -> Vec<Example> {
+        self.demonstrations(example, k)
+            .into_iter()
+            .map(Self::demo_example)
+            .collect()
     }
 
     /// The examples whose database is present, in file order.
@@ -532,6 +612,41 @@ impl SpiderTask {
             .map(|sql| sql_text::normalize(sql))
     }
 
+    /// The training examples of `example`'s discrimination demonstrations, each with its wrong
+    /// query, as [`SpiderConfig::disc_demos`] says.
+    fn demonstration_pairs(&self, example: &Example) -> Result<Vec<(&Demo, String)>, TaskError> {
+        let k = self.config.disc_shots;
+        match self.config.disc_demos {
+            DiscDemos::OtherQuery => Ok(self
+                .demonstrations(example, k)
+                .into_iter()
+                .filter_map(|demo| Some((demo, self.wrong_query(demo)?)))
+                .collect()),
+            DiscDemos::NearMiss => {
+                let misses = self.near_misses.as_ref().ok_or_else(|| {
+                    TaskError::Invalid(
+                        "near-miss demonstrations need the generator's wrong candidates \
+                         (SpiderTask::with_near_misses)"
+                            .into(),
+                    )
+                })?;
+                let own = match self.config.split {
+                    Split::Train => misses
+                        .demos
+                        .iter()
+                        .position(|&d| self.demos[d].index == example.index),
+                    Split::Dev => None,
+                };
+                Ok(misses
+                    .retriever
+                    .top(&example.question, own, k)
+                    .into_iter()
+                    .map(|i| (&self.demos[misses.demos[i]], misses.wrong[i].clone()))
+                    .collect())
+            }
+        }
+    }
+
     /// The rendered demonstrations of a discrimination prompt (empty when zero-shot).
     fn discrimination_demos(
         &self,
@@ -546,10 +661,7 @@ impl SpiderTask {
             return Ok(hit.clone());
         }
         let mut text = String::new();
-        for demo in self.demonstrations(example, self.config.disc_shots) {
-            let Some(wrong) = self.wrong_query(demo) else {
-                continue;
-            };
+        for (demo, wrong) in self.demonstration_pairs(example)? {
             let demo_example = Self::demo_example(demo);
             let right = sql_text::normalize(&demo.record.query);
             for (sql, answer) in [(right.as_str(), "Yes"), (wrong.as_str(), "No")] {
