@@ -273,7 +273,7 @@ impl DiscriminatorFlags {
             _ => {}
         }
         match d {
-            DiscriminatorSpec::Llm { variant, model } => {
+            DiscriminatorSpec::Llm { variant, model, .. } => {
                 if self.sets_oracle() {
                     bail!("the --oracle-* flags apply to --discriminator oracle");
                 }

@@ -91,6 +91,7 @@ impl Loader {
                     error_text: s.error_text,
                     correction_feedback: s.correction_feedback,
                     sql_steps: s.sql_steps,
+                    scored_program: s.scored_program,
                     ..spider::SpiderConfig::default()
                 };
                 let task = spider::SpiderTask::load(config);
@@ -103,6 +104,9 @@ impl Loader {
                 config.timeout = Duration::from_secs_f64(g.exec_timeout);
                 config.error_text = g.error_text;
                 config.correction_feedback = g.correction_feedback;
+                config.python_scope = g.python_scope;
+                config.python_imports = g.python_imports;
+                config.completeness = g.completeness;
                 let task = gsm8k::Gsm8kTask::load(config);
                 loaded(spec, task, gsm8k::Gsm8kTask::examples)?
             }
@@ -186,12 +190,18 @@ impl Loader {
                     OracleDiscriminator::with_config(loaded.task.clone(), config, spec.seed);
                 Arc::new(oracle.map_err(invalid)?)
             }
-            DiscriminatorSpec::Llm { variant, model } => {
+            DiscriminatorSpec::Llm {
+                variant,
+                model,
+                score,
+            } => {
                 let judge = match model {
                     Some(model) => self.generator(&judge_spec(&spec.generator, model))?,
                     None => generator.clone(),
                 };
-                Arc::new(LlmDiscriminator::new(loaded.task.clone(), judge, *variant))
+                Arc::new(
+                    LlmDiscriminator::new(loaded.task.clone(), judge, *variant).with_score(*score),
+                )
             }
         };
         Ok(Assembled {

@@ -8,6 +8,7 @@ use crate::spec::{
     TaskSpec,
 };
 use crate::ExperimentError;
+use planbench_planners::LlmScore;
 
 /// The spec of a run stored by the old CLI. Models are not recoverable from the old record
 /// (it kept their identity, not their path), so the generator keeps its default.
@@ -137,6 +138,7 @@ fn discriminator(described: &str) -> Option<DiscriminatorSpec> {
         "llm" => Some(DiscriminatorSpec::Llm {
             variant: value("variant")?.parse().ok()?,
             model: None,
+            score: LlmScore::default(),
         }),
         _ => None,
     }

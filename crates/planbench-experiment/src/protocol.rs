@@ -84,6 +84,59 @@ pub fn switches() -> Vec<Switch> {
             moves: "which wrong candidate wins under a noisy oracle; tree-search pruning",
         },
         Switch {
+            field: "discriminator.score",
+            only_if: Some(("discriminator.kind", "llm")),
+            paper: Value::from("raw-yes"),
+            paper_does: "the raw softmax probability of the `Yes` token over the whole \
+                         vocabulary (its OpenAI path: P(Yes) from the top-5 logprobs, else \
+                         1 − P(No), else 0)",
+            planbench_does: "`yes-share`: P(Yes) / (P(Yes) + P(No)), a score on one scale \
+                             whatever mass the model puts on other tokens",
+            moves: "every LLM-judge result; correction's `> 0.99` stop fires more often on \
+                    the share",
+        },
+        Switch {
+            field: "task.scored_program",
+            only_if: Some(("task.name", "spider")),
+            paper: Value::from("normalized"),
+            paper_does: "scores and evaluates the normalized SQL (identifiers lower-cased \
+                         outside quotes, double quotes turned single, tokens re-joined with \
+                         single spaces, one trailing `;`)",
+            planbench_does: "`raw`: the query as the model first spelled it, what a user of \
+                             the model would run",
+            moves: "Spider execution accuracy where normalization changes what runs; \
+                    candidate deduplication",
+        },
+        Switch {
+            field: "task.python_scope",
+            only_if: Some(("task.name", "gsm8k")),
+            paper: Value::from("exec-locals"),
+            paper_does: "`exec(program, None, locals)` under CPython 3.10: top-level names are \
+                         invisible inside comprehensions and function bodies, a NameError",
+            planbench_does: "`shared`: one namespace, as a script runs, so a correct program \
+                             is not failed for its scoping",
+            moves: "GSM8K accuracy and which candidates execute",
+        },
+        Switch {
+            field: "task.python_imports",
+            only_if: Some(("task.name", "gsm8k")),
+            paper: Value::from("stdlib"),
+            paper_does: "any import is allowed",
+            planbench_does: "`math` only; `stdlib` allows the pure-computation modules the \
+                             monty sandbox supports (not every CPython module)",
+            moves: "GSM8K programs that import",
+        },
+        Switch {
+            field: "task.completeness",
+            only_if: Some(("task.name", "gsm8k")),
+            paper: Value::from("answer-substring"),
+            paper_does: "a tree-search program is complete once the text `answer =` appears \
+                         anywhere; each new step is left-stripped",
+            planbench_does: "`top-level-answer`: a finished top-level `answer = …`, \
+                             indentation kept",
+            moves: "GSM8K tree search: when it stops expanding",
+        },
+        Switch {
             field: "planner.options.tree_prune",
             only_if: None,
             paper: Value::from("all-worst"),
@@ -194,6 +247,7 @@ fn planbench_value(switch: &Switch) -> Option<Value> {
         Some(("discriminator.kind", "oracle")) => {
             spec.discriminator = DiscriminatorSpec::oracle(1.0);
         }
+        Some(("discriminator.kind", "llm")) => spec.discriminator = DiscriminatorSpec::default(),
         _ => {}
     }
     lookup(&planbench_defaults(&spec), switch.field).cloned()

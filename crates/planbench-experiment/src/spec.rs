@@ -10,8 +10,8 @@ use std::path::PathBuf;
 use planbench_core::{OracleLevels, OracleRule};
 use planbench_models::http::Endpoint;
 use planbench_planners::{
-    Budget, LlmVariant, OracleConfig, OracleConfigError, OracleDraws, OracleNoise, PlannerKind,
-    PlannerOptions, SamplingDefaults,
+    Budget, LlmScore, LlmVariant, OracleConfig, OracleConfigError, OracleDraws, OracleNoise,
+    PlannerKind, PlannerOptions, SamplingDefaults,
 };
 use planbench_tasks::protocol::{CorrectionFeedback, ErrorText};
 use planbench_tasks::{gsm8k, spider};
@@ -100,6 +100,9 @@ pub struct SpiderSpec {
     /// Tree-search steps: `top-level` clauses, or the paper's `every-clause`.
     #[serde(skip_serializing_if = "is_default")]
     pub sql_steps: spider::SqlSteps,
+    /// What is scored and evaluated: the `raw` query, or the paper's `normalized` one.
+    #[serde(skip_serializing_if = "is_default")]
+    pub scored_program: spider::ScoredProgram,
 }
 
 impl Default for SpiderSpec {
@@ -113,6 +116,7 @@ impl Default for SpiderSpec {
             error_text: library.error_text,
             correction_feedback: library.correction_feedback,
             sql_steps: library.sql_steps,
+            scored_program: library.scored_program,
         }
     }
 }
@@ -133,6 +137,18 @@ pub struct Gsm8kSpec {
     /// What correction prompts show: the `execution` result, or the paper's `none`.
     #[serde(skip_serializing_if = "is_default")]
     pub correction_feedback: CorrectionFeedback,
+    /// Name scoping: `shared` (one namespace), or the paper's `exec-locals` (top-level names
+    /// invisible inside functions and comprehensions, as `exec(program, None, locals)`).
+    #[serde(skip_serializing_if = "is_default")]
+    pub python_scope: gsm8k::PythonScope,
+    /// Importable modules: `math`, or the paper's `stdlib` (the pure-computation modules the
+    /// sandbox supports).
+    #[serde(skip_serializing_if = "is_default")]
+    pub python_imports: gsm8k::PythonImports,
+    /// When a tree-search program is complete: a finished `top-level-answer`, or the paper's
+    /// `answer-substring` (`answer =` anywhere).
+    #[serde(skip_serializing_if = "is_default")]
+    pub completeness: gsm8k::Completeness,
 }
 
 impl Default for Gsm8kSpec {
@@ -144,6 +160,9 @@ impl Default for Gsm8kSpec {
             exec_timeout: library.timeout.as_secs_f64(),
             error_text: library.error_text,
             correction_feedback: library.correction_feedback,
+            python_scope: library.python_scope,
+            python_imports: library.python_imports,
+            completeness: library.completeness,
         }
     }
 }
@@ -207,6 +226,10 @@ pub enum DiscriminatorSpec {
         /// generator's.
         #[serde(default)]
         model: Option<String>,
+        /// The score: P(Yes)/(P(Yes)+P(No)) (`yes-share`), or the paper's raw P(Yes)
+        /// (`raw-yes`).
+        #[serde(default, skip_serializing_if = "is_default")]
+        score: LlmScore,
     },
     /// A simulated discriminator that knows the truth and errs as set.
     Oracle(OracleSpec),
@@ -315,9 +338,10 @@ impl DiscriminatorSpec {
                 draws: OracleDraws::default(),
                 ..*o
             }),
-            DiscriminatorSpec::Llm { variant, model } => DiscriminatorSpec::Llm {
+            DiscriminatorSpec::Llm { variant, model, .. } => DiscriminatorSpec::Llm {
                 variant: *variant,
                 model: model.clone(),
+                score: LlmScore::default(),
             },
         }
     }
@@ -340,6 +364,7 @@ impl Default for DiscriminatorSpec {
         DiscriminatorSpec::Llm {
             variant: LlmVariant::default(),
             model: None,
+            score: LlmScore::default(),
         }
     }
 }

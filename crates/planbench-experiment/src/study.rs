@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use planbench_planners::{Budget, LlmVariant, PlannerKind};
+use planbench_planners::{Budget, LlmScore, LlmVariant, PlannerKind};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -187,14 +187,23 @@ impl StudySpec {
                 ..oracle
             }));
         }
-        let judge_model = match &base.discriminator {
-            DiscriminatorSpec::Llm { model, .. } => model.clone(),
-            DiscriminatorSpec::Oracle(_) => None,
+        let (judge_model, score) = match &base.discriminator {
+            DiscriminatorSpec::Llm { model, score, .. } => (model.clone(), *score),
+            // An oracle base: the judge's options come from the base's protocol.
+            DiscriminatorSpec::Oracle(_) => {
+                let mut judged = RunSpec::default();
+                base.protocol.apply_where(&mut judged, "discriminator.");
+                match judged.discriminator {
+                    DiscriminatorSpec::Llm { score, .. } => (None, score),
+                    DiscriminatorSpec::Oracle(_) => (None, LlmScore::default()),
+                }
+            }
         };
         for &variant in &self.axes.llm_variants {
             discriminators.push(DiscriminatorSpec::Llm {
                 variant,
                 model: judge_model.clone(),
+                score,
             });
         }
         if discriminators.is_empty() {
