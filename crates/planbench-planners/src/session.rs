@@ -26,6 +26,24 @@ impl<E: Into<PlanError>> From<E> for Interrupt {
     }
 }
 
+/// What a batch of operations launched together gave: one result per operation that fitted
+/// the budget, in launch order (a prefix of the batch), and the budget limit that held the rest
+/// back (`None`: everything ran).
+#[derive(Debug)]
+pub(crate) struct Batch<T> {
+    pub done: Vec<T>,
+    pub stop: Option<BudgetStop>,
+}
+
+impl<T> Batch<T> {
+    fn stopped(stop: BudgetStop) -> Self {
+        Batch {
+            done: Vec::new(),
+            stop: Some(stop),
+        }
+    }
+}
+
 /// Sampling settings of one generation request.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Draw {
@@ -110,6 +128,78 @@ impl<'a> Session<'a> {
         Err(Interrupt::Budget(stop))
     }
 
+    /// LLM calls left under the call budget (`None`: no call budget).
+    fn calls_left(&self) -> Option<u64> {
+        self.ctx
+            .budget
+            .max_llm_calls
+            .map(|max| max.saturating_sub(self.cost.llm_calls))
+    }
+
+    /// How many of `wanted` operations of at most one LLM call each fit the call budget.
+    fn fitting(&self, wanted: usize) -> usize {
+        self.calls_left().map_or(wanted, |left| {
+            wanted.min(usize::try_from(left).unwrap_or(usize::MAX))
+        })
+    }
+
+    /// The generation request continuing `partial`, with the next request seed.
+    fn request(&mut self, prompt: Prompt, partial: &str, draw: Draw) -> GenerateRequest {
+        let task = &self.ctx.task;
+        let request = GenerateRequest {
+            affinity: Some(self.example.id.clone()),
+            prompt,
+            assistant_prefix: format!("{}{partial}", task.response_prefix()),
+            params: SamplingParams {
+                n: draw.n,
+                temperature: draw.temperature,
+                top_p: self.ctx.sampling.top_p,
+                top_k: self.ctx.sampling.top_k,
+                max_tokens: self.ctx.sampling.max_tokens,
+                stop: task.stop_sequences(),
+                seed: seed::request_seed(self.example_seed, self.requests),
+            },
+        };
+        self.requests += 1;
+        request
+    }
+
+    /// Samples programs continuing each of `partials` with the generation prompt, all requests
+    /// in flight together: as many as the call budget allows, in order (each takes its request
+    /// seed in that order, so results do not depend on which answer comes first).
+    pub async fn sample_each(
+        &mut self,
+        partials: &[String],
+        draw: Draw,
+    ) -> Result<Batch<Vec<String>>, PlanError> {
+        if partials.is_empty() {
+            return Ok(Batch {
+                done: Vec::new(),
+                stop: None,
+            });
+        }
+        if let Err(stop) = self.check_budget(true).budgeted()? {
+            return Ok(Batch::stopped(stop));
+        }
+        let fit = self.fitting(partials.len());
+        let requests: Vec<GenerateRequest> = partials[..fit]
+            .iter()
+            .map(|partial| self.request(self.generation_prompt.clone(), partial, draw))
+            .collect();
+        let generator = &self.ctx.generator;
+        let generations =
+            futures::future::try_join_all(requests.iter().map(|r| generator.generate(r))).await?;
+        let task = self.ctx.task.as_ref();
+        let mut done = Vec::with_capacity(fit);
+        for (request, generation) in requests.iter().zip(generations) {
+            self.cost
+                .add_generation(&generation.usage, generator.parameters());
+            done.push(sampled(task, &request.assistant_prefix, &generation.completions).programs);
+        }
+        let stop = (fit < partials.len()).then_some(BudgetStop::LlmCalls);
+        Ok(Batch { done, stop })
+    }
+
     /// Samples programs for the example that continue `partial` (empty for whole programs).
     pub async fn sample(&mut self, partial: &str, draw: Draw) -> Result<Vec<String>, Interrupt> {
         let prompt = self.generation_prompt.clone();
@@ -141,39 +231,40 @@ impl<'a> Session<'a> {
         draw: Draw,
     ) -> Result<Sampled, Interrupt> {
         self.check_budget(true)?;
-        let task = &self.ctx.task;
-        let answer_prefix = format!("{}{partial}", task.response_prefix());
-        let request = GenerateRequest {
-            affinity: Some(self.example.id.clone()),
-            prompt,
-            assistant_prefix: answer_prefix.clone(),
-            params: SamplingParams {
-                n: draw.n,
-                temperature: draw.temperature,
-                top_p: self.ctx.sampling.top_p,
-                top_k: self.ctx.sampling.top_k,
-                max_tokens: self.ctx.sampling.max_tokens,
-                stop: task.stop_sequences(),
-                seed: seed::request_seed(self.example_seed, self.requests),
-            },
-        };
-        self.requests += 1;
+        let request = self.request(prompt, partial, draw);
         let generation = self.ctx.generator.generate(&request).await?;
         self.cost
             .add_generation(&generation.usage, self.ctx.generator.parameters());
         Ok(sampled(
-            task.as_ref(),
-            &answer_prefix,
+            self.ctx.task.as_ref(),
+            &request.assistant_prefix,
             &generation.completions,
         ))
     }
 
-    /// Scores `programs` with the discriminator (one score per program, in order).
-    pub async fn score(&mut self, programs: &[String]) -> Result<Vec<f64>, Interrupt> {
-        if programs.is_empty() {
-            return Ok(Vec::new());
+    /// Scores `programs` with the discriminator (one score per program, in order), in one batch
+    /// when the call budget allows. Under a call budget the batch goes in chunks of at most the
+    /// calls left, so it never overshoots the budget (a discriminator spends at most one LLM
+    /// call per program; an oracle spends none, and its chunks go on until all are scored):
+    /// the scores of the programs that fitted, and the limit that held the rest back.
+    pub async fn score(&mut self, programs: &[String]) -> Result<Batch<f64>, PlanError> {
+        let mut done = Vec::with_capacity(programs.len());
+        while done.len() < programs.len() {
+            if let Err(stop) = self.check_budget(true).budgeted()? {
+                return Ok(Batch {
+                    done,
+                    stop: Some(stop),
+                });
+            }
+            let rest = &programs[done.len()..];
+            let chunk = &rest[..self.fitting(rest.len())];
+            done.extend(self.score_chunk(chunk).await?);
         }
-        self.check_budget(true)?;
+        Ok(Batch { done, stop: None })
+    }
+
+    /// Scores `programs` in one discriminator call, checking what it returns.
+    async fn score_chunk(&mut self, programs: &[String]) -> Result<Vec<f64>, PlanError> {
         let discriminator = &self.ctx.discriminator;
         let scores = discriminator.score(self.example, programs).await?;
         self.cost.merge(&scores.cost);
@@ -186,27 +277,42 @@ impl<'a> Session<'a> {
                 "returned {} scores for {} programs",
                 scores.scores.len(),
                 programs.len()
-            ))
-            .into());
+            )));
         }
         if let Some(i) = scores.scores.iter().position(|s| !s.is_finite()) {
             return Err(bad(format!(
                 "returned the non-finite score {} for program {i}",
                 scores.scores[i]
-            ))
-            .into());
+            )));
         }
         Ok(scores.scores)
     }
 
     /// Executes `program` on a blocking thread.
     pub async fn execute(&mut self, program: &str) -> Result<Execution, Interrupt> {
+        let executions = self.execute_all(&[program.to_string()]).await?;
+        let execution = executions.into_iter().next();
+        Ok(execution.ok_or_else(|| PlanError::Blocking("no execution came back".into()))?)
+    }
+
+    /// Executes every program of `programs` at once, each on a blocking thread; the
+    /// executions in order.
+    pub async fn execute_all(&mut self, programs: &[String]) -> Result<Vec<Execution>, Interrupt> {
         self.check_budget(false)?;
-        let execution = execute_blocking(&self.ctx.task, self.example, program)
-            .await
-            .map_err(|e| PlanError::Blocking(e.to_string()))?;
-        self.cost.execution_seconds += execution.seconds;
-        Ok(execution)
+        let (task, example) = (&self.ctx.task, self.example);
+        let executions = futures::future::join_all(
+            programs
+                .iter()
+                .map(|program| execute_blocking(task, example, program)),
+        )
+        .await;
+        let mut done = Vec::with_capacity(executions.len());
+        for execution in executions {
+            let execution = execution.map_err(|e| PlanError::Blocking(e.to_string()))?;
+            self.cost.execution_seconds += execution.seconds;
+            done.push(execution);
+        }
+        Ok(done)
     }
 
     /// Ends the run without a trace: what it cost.

@@ -5,6 +5,7 @@
 //! an integer is an execution error).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -300,6 +301,12 @@ pub(crate) struct ScriptedGenerator {
     script: Box<Script>,
     yes: HashMap<String, (f64, f64)>,
     parameters: Option<u64>,
+    /// With a salt, every call yields to the runtime a pseudo-random number of times (so
+    /// concurrent calls finish out of order) and calls in flight are counted.
+    stagger: Option<u64>,
+    in_flight: AtomicUsize,
+    /// The most calls in flight at once (with `stagger`).
+    pub max_in_flight: AtomicUsize,
     pub requests: Mutex<Vec<GenerateRequest>>,
     pub judged: Mutex<Vec<String>>,
 }
@@ -310,6 +317,9 @@ impl ScriptedGenerator {
             script: Box::new(script),
             yes: HashMap::new(),
             parameters: None,
+            stagger: None,
+            in_flight: AtomicUsize::new(0),
+            max_in_flight: AtomicUsize::new(0),
             requests: Mutex::new(Vec::new()),
             judged: Mutex::new(Vec::new()),
         }
@@ -336,6 +346,29 @@ impl ScriptedGenerator {
     pub fn with_parameters(mut self, parameters: u64) -> Self {
         self.parameters = Some(parameters);
         self
+    }
+
+    /// Makes calls finish out of order, as `salt` says, and counts calls in flight.
+    pub fn staggered(mut self, salt: u64) -> Self {
+        self.stagger = Some(salt);
+        self
+    }
+
+    /// Every call made: generation requests and judgements.
+    pub fn calls(&self) -> usize {
+        self.requests.lock().unwrap().len() + self.judged.lock().unwrap().len()
+    }
+
+    /// With `stagger`: yields a number of times drawn from `key` and the salt.
+    async fn pause(&self, key: &str) {
+        let Some(salt) = self.stagger else { return };
+        let now = self.in_flight.fetch_add(1, AtomicOrdering::SeqCst) + 1;
+        self.max_in_flight.fetch_max(now, AtomicOrdering::SeqCst);
+        let turns = crate::seed::hash_u64(&[key.as_bytes(), &salt.to_le_bytes()]) % 5;
+        for _ in 0..turns {
+            tokio::task::yield_now().await;
+        }
+        self.in_flight.fetch_sub(1, AtomicOrdering::SeqCst);
     }
 
     /// Answers `[p, 1 - p]` for `program`.
@@ -370,6 +403,7 @@ impl Generator for ScriptedGenerator {
 
     async fn generate(&self, request: &GenerateRequest) -> Result<Generation, GenError> {
         self.requests.lock().unwrap().push(request.clone());
+        self.pause(&request.assistant_prefix).await;
         Ok(Generation {
             completions: (self.script)(request),
             usage: Usage {
@@ -383,6 +417,7 @@ impl Generator for ScriptedGenerator {
     async fn answer_probs(&self, request: &AnswerProbsRequest) -> Result<AnswerProbs, GenError> {
         let text = prompt_text(&request.prompt);
         self.judged.lock().unwrap().push(text.to_string());
+        self.pause(text).await;
         let program = text
             .strip_prefix("JUDGE ")
             .map(|rest| rest.split("\nRESULT").next().unwrap_or(""))

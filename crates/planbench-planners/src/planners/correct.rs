@@ -49,13 +49,14 @@ impl Correction {
         progress.first_sample = candidates.first().cloned();
         let mut waited = 0;
         for round in 1..=self.max_rounds {
-            let scores = match session.score(&candidates).await.budgeted()? {
-                Ok(scores) => scores,
-                Err(stop) => {
-                    progress.budget = Some(stop);
-                    break;
-                }
-            };
+            let batch = session.score(&candidates).await?;
+            if let (true, Some(stop)) = (batch.done.is_empty(), batch.stop) {
+                progress.budget = Some(stop);
+                break;
+            }
+            // A budget stop part-way: the round is the candidates that were scored.
+            let scores = batch.done;
+            candidates.truncate(scores.len());
             let top = first_best(&scores).map(|i| (candidates[i].clone(), scores[i]));
             let improved = match (&top, &progress.best) {
                 (Some((_, score)), Some((_, best))) => score > best,
@@ -72,6 +73,10 @@ impl Correction {
                 waited = 0;
             } else {
                 waited += 1;
+            }
+            if batch.stop.is_some() {
+                progress.budget = batch.stop;
+                break;
             }
             if progress
                 .best
@@ -273,12 +278,23 @@ mod tests {
             ("6\n=", 1.0),
         ]));
         let mut ctx = context(&generator, &discriminator);
-        ctx.budget.max_llm_calls = Some(2);
+        // Sampling (1) and two judgements (3); the fix is refused.
+        ctx.budget.max_llm_calls = Some(3);
         let outcome = OPTIONS.plan(&ctx, &example()).await.unwrap();
         assert_eq!(outcome.program, "2\n=");
         assert_eq!(outcome.trace.stop(), Stop::Budget(BudgetStop::LlmCalls));
+        assert_eq!(outcome.cost.llm_calls, 3);
         assert_eq!(generator.requests.lock().unwrap().len(), 1);
         assert_trace_fixture("correct_budget_llm_calls", &outcome.trace);
+        // One call short: only the first candidate is judged, and the budget holds exactly.
+        ctx.budget.max_llm_calls = Some(2);
+        let outcome = OPTIONS.plan(&ctx, &example()).await.unwrap();
+        assert_eq!(
+            (outcome.program.as_str(), outcome.cost.llm_calls),
+            ("1\n=", 2)
+        );
+        assert_eq!(trace(&outcome).rounds[0].candidates.len(), 1);
+        assert_eq!(outcome.trace.stop(), Stop::Budget(BudgetStop::LlmCalls));
         // Stopped before anything was scored: the first sample.
         ctx.budget = Budget {
             max_llm_calls: Some(1),

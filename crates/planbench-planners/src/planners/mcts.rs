@@ -13,7 +13,7 @@ use crate::context::{PlanContext, PlanOutcome};
 use crate::error::PlanError;
 use crate::session::{Budgeted, Interrupt, Session};
 use crate::steps::next_steps;
-use crate::trace::{self, Candidate, MctsTrace, Scored, Stop, Trace};
+use crate::trace::{self, BudgetStop, Candidate, MctsTrace, Scored, Stop, Trace};
 
 /// UCT search (not in the paper; a standard counterpart to MC-ToT).
 ///
@@ -207,7 +207,7 @@ impl Search {
         let samples = session.sample(&partial, session.default_draw()).await?;
         let task = session.ctx().task.clone();
         self.tree[node].expanded = true;
-        let mut first = None;
+        let mut added = Vec::new();
         for (child, source) in next_steps(task.as_ref(), &partial, &samples) {
             let terminal = task.is_complete(&child);
             let index = self.tree.add_node(TreeNode {
@@ -217,9 +217,10 @@ impl Search {
                 ..TreeNode::default()
             });
             self.tree.add_edge(node, index, ());
-            first.get_or_insert(index);
+            added.push(index);
         }
-        Ok(first.unwrap_or_else(|| {
+        self.prescore(session, &added).await?;
+        Ok(added.first().copied().unwrap_or_else(|| {
             self.tree[node].terminal = true;
             node
         }))
@@ -238,9 +239,50 @@ impl Search {
         if let Some(score) = self.score_cache.get(&key) {
             return Ok(*score);
         }
-        let score = session.score(&[program.to_string()]).await?[0];
+        let batch = session.score(&[program.to_string()]).await?;
+        let (Some(&score), None) = (batch.done.first(), batch.stop) else {
+            return Err(Interrupt::Budget(
+                batch.stop.unwrap_or(BudgetStop::LlmCalls),
+            ));
+        };
         self.score_cache.insert(key, score);
         Ok(score)
+    }
+
+    /// Scores the first rollouts of `children` that are not scored yet, together, so that
+    /// their first simulations find them cached. The judgements of one expansion are then in
+    /// flight at once; a child the search never visits costs its judgement all the same. A
+    /// budget stop here is left to the simulation that needs the missing score.
+    async fn prescore(
+        &mut self,
+        session: &mut Session<'_>,
+        children: &[NodeIndex],
+    ) -> Result<(), PlanError> {
+        let task = session.ctx().task.clone();
+        let mut keys = Vec::new();
+        let mut programs = Vec::new();
+        for child in children {
+            let Some(rollout) = self.tree[*child].rollout.as_ref() else {
+                continue;
+            };
+            let program = if self.tree[*child].terminal {
+                &self.tree[*child].program
+            } else {
+                rollout
+            };
+            let key = task.normalize(program);
+            if program.trim().is_empty()
+                || self.score_cache.contains_key(&key)
+                || keys.contains(&key)
+            {
+                continue;
+            }
+            keys.push(key);
+            programs.push(program.clone());
+        }
+        let batch = session.score(&programs).await?;
+        self.score_cache.extend(keys.into_iter().zip(batch.done));
+        Ok(())
     }
 
     /// The tree as trace nodes (UCT records no `complete`, `pruned` or `expanded` flags).
@@ -353,7 +395,6 @@ mod tests {
     use crate::testkit::{
         assert_trace_fixture, context, example, ScriptedDiscriminator, ScriptedGenerator,
     };
-    use crate::trace::BudgetStop;
 
     fn node(visits: u64, mean: f64) -> TreeNode {
         TreeNode {
@@ -432,8 +473,11 @@ mod tests {
         assert_eq!(outcome.program, "4\n2\n=");
         // Iterations: expand the root and simulate "1"; simulate "4"; expand "4"; expand "4,2".
         assert_eq!(generator.partials(), ["", "4", "4\n2"]);
-        // Repeated programs are scored once.
-        assert_eq!(discriminator.batches.lock().unwrap().len(), 2);
+        // Repeated programs are scored once, and the children of an expansion together.
+        assert_eq!(
+            *discriminator.batches.lock().unwrap(),
+            [["1\n5\n=".to_string(), "4\n2\n=".to_string()]]
+        );
         let Trace::Mcts(trace) = &outcome.trace else {
             panic!("{:?}", outcome.trace)
         };
@@ -501,5 +545,45 @@ mod tests {
         assert_eq!(trace.iterations, 2);
         assert_eq!(outcome.trace.returned().unwrap().program, "4");
         assert_eq!(mcts.config()["stop_at_max_score"], true);
+    }
+
+    #[tokio::test]
+    async fn a_call_budget_holds_exactly_with_an_llm_judge() {
+        use crate::discriminators::{LlmDiscriminator, LlmVariant};
+        use crate::testkit::SumTask;
+
+        let mcts = Mcts {
+            iterations: 50,
+            exploration: 1.0,
+            final_choice: MctsFinal::BestMean,
+            stop_at_max_score: false,
+        };
+        for calls in 1..=8 {
+            let mut traces = Vec::new();
+            for salt in [1, 2] {
+                let generator = Arc::new(
+                    ScriptedGenerator::by_partial(&[
+                        ("", &["1\n5\n=", "4\n2\n=", "3\n3\n="]),
+                        ("4", &["\n2\n="]),
+                    ])
+                    .with_yes("4\n2\n=", 0.9)
+                    .staggered(salt),
+                );
+                let judge =
+                    LlmDiscriminator::new(Arc::new(SumTask), generator.clone(), LlmVariant::Naive);
+                let mut ctx = context(&generator, &Arc::new(ScriptedDiscriminator::default()));
+                ctx.discriminator = Arc::new(judge);
+                ctx.budget.max_llm_calls = Some(calls);
+                let outcome = mcts.plan(&ctx, &example()).await.unwrap();
+                assert!(
+                    outcome.cost.llm_calls <= calls,
+                    "{calls}: {:?}",
+                    outcome.cost
+                );
+                assert_eq!(generator.calls() as u64, outcome.cost.llm_calls);
+                traces.push(outcome.trace);
+            }
+            assert_eq!(traces[0], traces[1], "{calls} calls");
+        }
     }
 }

@@ -37,17 +37,14 @@ impl Planner for Rerank {
             }
         };
         let scores = if budget.is_none() {
-            match session.score(&programs).await.budgeted()? {
-                Ok(scores) => scores,
-                Err(stop) => {
-                    budget = Some(stop);
-                    Vec::new()
-                }
-            }
+            let batch = session.score(&programs).await?;
+            budget = batch.stop;
+            batch.done
         } else {
             Vec::new()
         };
-        // Unscored samples (a budget stop) fall back to the first one.
+        // A budget stop may leave samples unscored: the best scored one, or the first sample
+        // when none is.
         let chosen = first_best(&scores).or((!programs.is_empty()).then_some(0));
         let program = chosen.map(|i| programs[i].clone()).unwrap_or_default();
         let candidates = programs

@@ -24,6 +24,13 @@ use crate::trace::{self, BudgetStop, Candidate, Stop, Trace, TreeTrace};
 /// program popped; after `max_expansions` expansions it returns the last popped partial program,
 /// and when the queue runs dry it returns the first sample of the last expansion. With
 /// `stop_at_max_score` it returns the first rollout scored [`MAX_SCORE`] at once.
+///
+/// The work of one expansion is in flight together: the rollouts of all its steps, then all
+/// their judgements, then their executions. Request seeds, judgements and nodes follow step
+/// order, so the result does not depend on which answer comes back first. Under a call budget
+/// only the requests and judgements that fit are launched, in that order; a step whose
+/// rollouts are not all judged when the budget stops the search is left out of the tree (its
+/// judged rollouts still count for the best rollout returned).
 #[derive(Debug, Clone, Copy)]
 pub struct MonteCarloTreeOfThought {
     pub max_expansions: usize,
@@ -158,27 +165,46 @@ impl Search {
         }
     }
 
-    /// Values one step by its rollouts and records it; queues it unless pruned. Returns the
-    /// ending when a rollout scored the maximum and the search stops there.
-    async fn add_step(
+    /// Values the steps `children` of `parent` by their rollouts and records them, queued
+    /// unless pruned; all their rollouts are sampled together, then scored together, then
+    /// executed together (for `no-execution` pruning), and nodes join in step order. Returns
+    /// the ending when a rollout scored the maximum and the search stops there.
+    async fn add_steps(
         &mut self,
         session: &mut Session<'_>,
         parent: usize,
-        program: String,
+        children: Vec<String>,
     ) -> Result<Option<Ending>, Interrupt> {
-        let complete = session.ctx().task.is_complete(&program);
-        let rollouts = if complete {
-            vec![program.clone()]
-        } else {
-            session.sample(&program, session.default_draw()).await?
-        };
-        let scores = session.score(&rollouts).await?;
-        let value = scores.iter().copied().reduce(f64::max);
-        let keep = match self.options.prune {
-            TreePrune::NoExecution => any_executes(session, &rollouts).await?,
-            TreePrune::AllWorst => value.is_some_and(|v| v > WORST_SCORE),
-        };
-        for (rollout, score) in rollouts.iter().zip(&scores) {
+        let task = session.ctx().task.clone();
+        let open: Vec<String> = children
+            .iter()
+            .filter(|child| !task.is_complete(child))
+            .cloned()
+            .collect();
+        let sampled = session.sample_each(&open, session.default_draw()).await?;
+        let mut stop = sampled.stop;
+        // The steps whose rollouts are known, in order, up to the first one held back.
+        let mut launched = sampled.done.into_iter();
+        let mut steps: Vec<(String, bool, Vec<String>)> = Vec::new();
+        for child in children {
+            let complete = task.is_complete(&child);
+            let rollouts = if complete {
+                vec![child.clone()]
+            } else {
+                match launched.next() {
+                    Some(rollouts) => rollouts,
+                    None => break,
+                }
+            };
+            steps.push((child, complete, rollouts));
+        }
+        let all: Vec<String> = steps
+            .iter()
+            .flat_map(|(_, _, r)| r.iter().cloned())
+            .collect();
+        let scored = session.score(&all).await?;
+        stop = stop.or(scored.stop);
+        for (rollout, score) in all.iter().zip(&scored.done) {
             if self
                 .best_rollout
                 .as_ref()
@@ -187,36 +213,62 @@ impl Search {
                 self.best_rollout = Some((rollout.clone(), *score));
             }
         }
-        let id = self.nodes.len();
-        let queued = keep && value.is_some();
-        let top = (self.options.stop_at_max_score)
-            .then(|| scores.iter().position(|s| *s >= MAX_SCORE))
-            .flatten()
-            .map(|i| {
-                let rollout = rollouts[i].clone();
-                let node = (rollout == program).then_some(id);
-                Ending::MaxScore(rollout, node)
-            });
-        let depth = self.depths[parent] + 1;
-        if let (true, Some(value)) = (queued, value) {
-            let tie = TieKey::new(self.options.ties, id, &program, depth);
-            self.queue.push(Queued {
+        // Only steps whose rollouts were all scored become nodes.
+        let mut scores = scored.done.into_iter();
+        let mut valued: Vec<(String, bool, Vec<String>, Vec<f64>)> = Vec::new();
+        for (child, complete, rollouts) in steps {
+            let step_scores: Vec<f64> = scores.by_ref().take(rollouts.len()).collect();
+            if step_scores.len() < rollouts.len() {
+                break;
+            }
+            valued.push((child, complete, rollouts, step_scores));
+        }
+        let keep: Vec<bool> = match self.options.prune {
+            TreePrune::NoExecution => {
+                let rollouts: Vec<&[String]> = valued.iter().map(|v| v.2.as_slice()).collect();
+                any_executes(session, &rollouts).await?
+            }
+            TreePrune::AllWorst => valued
+                .iter()
+                .map(|v| v.3.iter().any(|score| *score > WORST_SCORE))
+                .collect(),
+        };
+        let mut top = None;
+        for ((program, complete, rollouts, scores), keep) in valued.into_iter().zip(keep) {
+            let id = self.nodes.len();
+            let value = scores.iter().copied().reduce(f64::max);
+            let queued = keep && value.is_some();
+            if top.is_none() && self.options.stop_at_max_score {
+                top = scores.iter().position(|s| *s >= MAX_SCORE).map(|i| {
+                    let node = (rollouts[i] == program).then_some(id);
+                    Ending::MaxScore(rollouts[i].clone(), node)
+                });
+            }
+            if let (true, Some(value)) = (queued, value) {
+                let depth = self.depths[parent] + 1;
+                let tie = TieKey::new(self.options.ties, id, &program, depth);
+                self.queue.push(Queued {
+                    value,
+                    tie,
+                    node: id,
+                });
+            }
+            self.push(Node {
+                parent: Some(parent),
+                program,
+                complete,
+                rollouts,
+                scores,
                 value,
-                tie,
-                node: id,
+                queued,
+                expanded: false,
             });
         }
-        self.push(Node {
-            parent: Some(parent),
-            program,
-            complete,
-            rollouts,
-            scores,
-            value,
-            queued,
-            expanded: false,
-        });
-        Ok(top)
+        match (top, stop) {
+            (Some(top), _) => Ok(Some(top)),
+            (None, Some(stop)) => Err(Interrupt::Budget(stop)),
+            (None, None) => Ok(None),
+        }
     }
 
     fn push(&mut self, node: Node) {
@@ -266,26 +318,39 @@ impl Search {
         self.nodes[current].expanded = true;
         let children = next_steps(session.ctx().task.as_ref(), &partial, &samples);
         self.last_samples = samples;
-        for (child, _) in children {
-            if let Some(top) = self.add_step(session, current, child).await? {
-                return Ok(Some(top));
-            }
-        }
-        Ok(None)
+        let children = children.into_iter().map(|(child, _)| child).collect();
+        self.add_steps(session, current, children).await
     }
 }
 
 /// The lowest score: the paper prunes a step when every rollout got it.
 const WORST_SCORE: f64 = 0.0;
 
-/// Whether any of `rollouts` executes (they run in order until one does).
-async fn any_executes(session: &mut Session<'_>, rollouts: &[String]) -> Result<bool, Interrupt> {
-    for rollout in rollouts {
-        if session.execute(rollout).await?.is_ok() {
-            return Ok(true);
+/// For each step's rollouts, whether any executes. Each step runs its rollouts in order until
+/// one does, and the steps run theirs side by side: round r executes the r-th rollout of every
+/// step still undecided, all at once (the executions are those of running each step alone).
+async fn any_executes(
+    session: &mut Session<'_>,
+    rollouts: &[&[String]],
+) -> Result<Vec<bool>, Interrupt> {
+    let mut executes = vec![false; rollouts.len()];
+    for round in 0.. {
+        let pending: Vec<usize> = (0..rollouts.len())
+            .filter(|&i| !executes[i] && round < rollouts[i].len())
+            .collect();
+        if pending.is_empty() {
+            break;
+        }
+        let programs: Vec<String> = pending
+            .iter()
+            .map(|&i| rollouts[i][round].clone())
+            .collect();
+        let executions = session.execute_all(&programs).await?;
+        for (i, execution) in pending.into_iter().zip(executions) {
+            executes[i] = execution.is_ok();
         }
     }
-    Ok(false)
+    Ok(executes)
 }
 
 #[async_trait]
@@ -354,9 +419,12 @@ impl Planner for MonteCarloTreeOfThought {
 mod tests {
     use std::sync::Arc;
 
+    use std::sync::atomic::Ordering::SeqCst;
+
     use super::*;
+    use crate::discriminators::{LlmDiscriminator, LlmVariant};
     use crate::testkit::{
-        assert_trace_fixture, context, example, ScriptedDiscriminator, ScriptedGenerator,
+        assert_trace_fixture, context, example, ScriptedDiscriminator, ScriptedGenerator, SumTask,
     };
 
     const SEARCH: MonteCarloTreeOfThought = MonteCarloTreeOfThought {
@@ -368,22 +436,70 @@ mod tests {
 
     /// Root samples start with 1, 4 or x (x does not execute). Rollouts: "1…" ends 1,5 (0.6),
     /// "4…" ends 4,2 (0.8) but "4,2…" only reaches 4,2,1 (0.3); "x…" scores 0.9 and never runs.
+    const STEPS: &[(&str, &[&str])] = &[
+        ("", &["1\n2\n3\n=", "4\n2\n=", "x\n=", "1\n5\n="]),
+        ("1", &["\n5\n="]),
+        ("1\n5", &["\n="]),
+        ("4", &["\n2\n="]),
+        ("4\n2", &["\n1\n="]),
+        ("x", &["\n="]),
+    ];
+    const JUDGE: &[(&str, f64)] = &[
+        ("1\n5\n=", 0.6),
+        ("4\n2\n=", 0.8),
+        ("4\n2\n1\n=", 0.3),
+        ("x\n=", 0.9),
+    ];
+
     fn scenario() -> (Arc<ScriptedGenerator>, Arc<ScriptedDiscriminator>) {
-        let generator = ScriptedGenerator::by_partial(&[
-            ("", &["1\n2\n3\n=", "4\n2\n=", "x\n=", "1\n5\n="]),
-            ("1", &["\n5\n="]),
-            ("1\n5", &["\n="]),
-            ("4", &["\n2\n="]),
-            ("4\n2", &["\n1\n="]),
-            ("x", &["\n="]),
-        ]);
-        let discriminator = ScriptedDiscriminator::new(&[
-            ("1\n5\n=", 0.6),
-            ("4\n2\n=", 0.8),
-            ("4\n2\n1\n=", 0.3),
-            ("x\n=", 0.9),
-        ]);
-        (Arc::new(generator), Arc::new(discriminator))
+        (
+            Arc::new(ScriptedGenerator::by_partial(STEPS)),
+            Arc::new(ScriptedDiscriminator::new(JUDGE)),
+        )
+    }
+
+    /// The scenario judged by an LLM (naive, P(Yes) as [`JUDGE`]) on one generator whose calls
+    /// finish out of order as `salt` says.
+    fn judged_by_an_llm(salt: u64) -> (Arc<ScriptedGenerator>, PlanContext) {
+        let generator = JUDGE
+            .iter()
+            .fold(ScriptedGenerator::by_partial(STEPS), |g, (program, p)| {
+                g.with_yes(program, *p)
+            });
+        let generator = Arc::new(generator.staggered(salt));
+        let judge = LlmDiscriminator::new(Arc::new(SumTask), generator.clone(), LlmVariant::Naive);
+        let mut ctx = context(&generator, &Arc::new(ScriptedDiscriminator::default()));
+        ctx.discriminator = Arc::new(judge);
+        (generator, ctx)
+    }
+
+    #[tokio::test]
+    async fn parallel_expansion_never_exceeds_a_call_budget_and_stays_deterministic() {
+        let mut most_in_flight = 0;
+        for calls in 1..=16 {
+            let mut traces = Vec::new();
+            for salt in [1, 2, 3] {
+                let (generator, mut ctx) = judged_by_an_llm(salt);
+                ctx.budget.max_llm_calls = Some(calls);
+                let outcome = SEARCH.plan(&ctx, &example()).await.unwrap();
+                assert!(
+                    outcome.cost.llm_calls <= calls,
+                    "{calls}: {:?}",
+                    outcome.cost
+                );
+                assert_eq!(generator.calls() as u64, outcome.cost.llm_calls);
+                most_in_flight = most_in_flight.max(generator.max_in_flight.load(SeqCst));
+                traces.push(outcome.trace);
+            }
+            assert!(traces.iter().all(|t| *t == traces[0]), "{calls} calls");
+        }
+        // The rollouts of the three first steps, then their four judgements, went together.
+        assert!(most_in_flight >= 3, "{most_in_flight}");
+        // Unbudgeted, the LLM judge's search is the scripted one's.
+        let (_, ctx) = judged_by_an_llm(1);
+        let outcome = SEARCH.plan(&ctx, &example()).await.unwrap();
+        assert_eq!(outcome.program, "1\n5\n=");
+        assert_eq!(tree(&outcome).pops.len(), 4);
     }
 
     fn tree(outcome: &PlanOutcome) -> &TreeTrace {
@@ -471,12 +587,14 @@ mod tests {
     async fn a_budget_stop_returns_the_best_rollout() {
         let (generator, discriminator) = scenario();
         let mut ctx = context(&generator, &discriminator);
-        // Expansion (1), rollouts of "1" (2), their scoring (3); the rollouts of "4" are refused.
-        ctx.budget.max_llm_calls = Some(3);
+        // Expansion (1), the rollouts of "1", "4" and "x" together (4), then one judgement
+        // fits: the rollout of "1" (5). Only "1" is fully valued and joins the tree.
+        ctx.budget.max_llm_calls = Some(5);
         let outcome = SEARCH.plan(&ctx, &example()).await.unwrap();
         assert_eq!(outcome.program, "1\n5\n=");
         assert_eq!(outcome.trace.stop(), Stop::Budget(BudgetStop::LlmCalls));
-        assert_eq!(outcome.cost.llm_calls, 3);
+        assert_eq!(outcome.cost.llm_calls, 5);
+        assert_eq!(generator.partials(), ["", "1", "4", "x"]);
         assert_trace_fixture("tree_budget_llm_calls", &outcome.trace);
     }
 

@@ -26,8 +26,8 @@ pub struct Vote;
 
 /// Weighted voting (search-and-learn's weighted best-of-n): as [`Vote`], but the cluster with
 /// the largest sum of discriminator scores over its samples wins (ties: the earlier cluster).
-/// Only the programs that vote are scored, once each. When a budget stop comes before the
-/// scores, the votes decide.
+/// Only the programs that vote are scored, once each, together. When a budget stop leaves a
+/// cluster unscored, the votes decide.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WeightedVote;
 
@@ -76,18 +76,13 @@ async fn plan_vote(
             Sampled::default()
         }
     };
-    let mut outputs: Vec<Option<Output>> = Vec::with_capacity(programs.len());
-    for program in &programs {
-        if budget.is_some() {
-            outputs.push(None);
-            continue;
-        }
-        match session.execute(program).await.budgeted()? {
-            Ok(execution) => outputs.push(execution.result.ok()),
-            Err(stop) => {
-                budget = Some(stop);
-                outputs.push(None);
+    let mut outputs: Vec<Option<Output>> = vec![None; programs.len()];
+    if budget.is_none() {
+        match session.execute_all(&programs).await.budgeted()? {
+            Ok(executions) => {
+                outputs = executions.into_iter().map(|e| e.result.ok()).collect();
             }
+            Err(stop) => budget = Some(stop),
         }
     }
     let mut scores: Vec<Option<f64>> = vec![None; programs.len()];
@@ -95,14 +90,11 @@ async fn plan_vote(
         let voters = voters(&outputs);
         let voting: Vec<String> = voters.iter().map(|&i| programs[i].clone()).collect();
         if !voting.is_empty() {
-            match session.score(&voting).await.budgeted()? {
-                Ok(voter_scores) => {
-                    for (&i, score) in voters.iter().zip(voter_scores) {
-                        scores[i] = Some(score);
-                    }
-                }
-                Err(stop) => budget = Some(stop),
+            let batch = session.score(&voting).await?;
+            for (&i, score) in voters.iter().zip(batch.done) {
+                scores[i] = Some(score);
             }
+            budget = batch.stop;
         }
     }
     let Decision {
