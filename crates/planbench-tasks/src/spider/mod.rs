@@ -393,8 +393,8 @@ impl SpiderTask {
     }
 
     /// The paper's oracle score (OSU-NLP-Group/llm-planning-eval, `OracleEvaluator`, the
-    /// branch without simulated noise), on its own scale: -1 when the gold or the program
-    /// fails to execute; when gold has no rows, 1 if the program has none either, else 0;
+    /// branch without simulated noise), on its own scale: -1 when the gold (normalized under
+    /// [`ScoredProgram::Normalized`]) or the program fails to execute; when gold has no rows, 1 if the program has none either, else 0;
     /// otherwise the soft F1 of the first 5 rows (which can slightly exceed 1, as in the
     /// reference). [`Task::oracle_score`] clamps it to [0, 1].
     pub fn paper_oracle(&self, example: &Example, program: &str) -> f64 {

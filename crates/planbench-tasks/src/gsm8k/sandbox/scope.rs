@@ -90,13 +90,12 @@ pub fn restore_names(message: &str) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Module,
-    /// A function or lambda body, or a comprehension: its names are closures for the
-    /// function scopes nested in it.
+    /// A function or lambda body: its names are closures for the scopes nested in it.
     Function,
     /// A class body: its names are invisible to the scopes nested in it.
     Class,
-    /// A comprehension; like a function, but an assignment expression in it binds in the
-    /// enclosing scope.
+    /// A comprehension or generator expression: like a function, except that an assignment
+    /// expression in it binds in the enclosing scope.
     Comprehension,
 }
 
@@ -201,7 +200,10 @@ impl Scopes {
         true
     }
 
-    fn comprehension(&mut self, generators: &'_ [ast::Comprehension], rest: &[&Expr]) {
+    /// Visits a comprehension: its first iterable where it stands, the rest (targets,
+    /// conditions, later iterables, then `rest`: the element, or key and value) in a scope
+    /// of its own.
+    fn comprehension(&mut self, generators: &[ast::Comprehension], rest: &[&Expr]) {
         let Some((first, _)) = generators.split_first() else {
             return;
         };
