@@ -2,10 +2,30 @@
 //!
 //! The llama.cpp context is not `Sync`, so one dedicated worker thread owns the model and its
 //! context and serves requests from a queue; [`LlamaGenerator`] is the cheap, thread-safe handle.
-//! The worker keeps the KV cache of the last prompt and reuses its common prefix, which makes a
-//! series of yes/no judgements of the same question much cheaper than the first.
+//!
+//! The worker batches continuously: the requests in its queue, generations and
+//! answer-probability requests alike, decode together in one batch per step, and new ones join
+//! between steps. Finished prompts (and completions) stay in the KV cache, shared as a prefix
+//! tree, until evicted least recently used first; a request starts from the longest prefix
+//! any of them holds, which makes a series of yes/no judgements of one question much cheaper
+//! than the first. [`Usage::cached_prompt_tokens`](planbench_core::Usage) counts the prompt
+//! tokens taken from the cache.
+//!
+//! **Determinism.** Batched, a result may differ from a serial run by llama.cpp's batch-layout
+//! floating-point effects (the rows beside it, where its cells lie); greedy text and
+//! answer probabilities stay within the tolerance the tests state. With
+//! [`LlamaConfig::deterministic`] the worker serves one request at a time, keeps only the last
+//! prompt and reuses it in whole 64-token chunks, so that each result depends on its request
+//! only (bit for bit, on one machine and build).
+//!
+//! **Memory.** The KV cache holds `n_ctx` cells for all sequences together (unified):
+//! 12 KiB per cell for Qwen2.5-0.5B (24 layers × 2 × 128 values × 2 bytes), 96 MiB at the
+//! default 8192.
 
+mod cells;
 mod engine;
+mod prompt;
+mod task;
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -21,19 +41,28 @@ use tokio::sync::oneshot;
 
 use engine::Engine;
 
+/// llama.cpp sequence ids of the context: prompts being decoded or cached, and heads.
+const SEQUENCE_IDS: usize = 64;
+
 /// How to load and run a local model.
 #[derive(Debug, Clone)]
 pub struct LlamaConfig {
     /// Path of the GGUF file.
     pub model_path: PathBuf,
-    /// Context size in tokens, shared by all parallel sequences (unified KV cache).
+    /// Context size in tokens (KV cells), shared by all sequences: the prompts and
+    /// completions being decoded and the cached ones.
     pub n_ctx: u32,
     /// CPU threads; `None` uses every core.
     pub n_threads: Option<usize>,
-    /// Most sequences decoded in one batch; larger `n` requests run in several rounds.
+    /// Most completions (and answer-probability reads) decoded at once, over all requests
+    /// (1 to 32); the rest of a large `n` starts as others finish.
     pub max_sequences: usize,
     /// Layers to offload to a GPU (only with the `cuda` feature).
     pub n_gpu_layers: u32,
+    /// Serve one request at a time and reuse only whole chunks of the last prompt, so that
+    /// results are bit-exact whatever ran before or beside them (slower under concurrency).
+    /// A run should record it with the backend (it may change results in the last digits).
+    pub deterministic: bool,
 }
 
 impl LlamaConfig {
@@ -43,8 +72,9 @@ impl LlamaConfig {
             model_path: model_path.into(),
             n_ctx: 8192,
             n_threads: None,
-            max_sequences: 8,
+            max_sequences: 16,
             n_gpu_layers: if cfg!(feature = "cuda") { 999 } else { 0 },
+            deterministic: false,
         }
     }
 }
