@@ -82,19 +82,7 @@ impl Loader {
         let data_dir = self.env.data_dir.clone();
         let loaded = match spec {
             TaskSpec::Spider(s) => {
-                let config = spider::SpiderConfig {
-                    data_dir,
-                    split: s.split,
-                    metric: s.metric,
-                    disc_shots: s.disc_shots,
-                    timeout: Duration::from_secs_f64(s.exec_timeout),
-                    error_text: s.error_text,
-                    correction_feedback: s.correction_feedback,
-                    sql_steps: s.sql_steps,
-                    scored_program: s.scored_program,
-                    ..spider::SpiderConfig::default()
-                };
-                let task = spider::SpiderTask::load(config);
+                let task = spider::SpiderTask::load(spider_config(s, data_dir));
                 loaded(spec, task, spider::SpiderTask::examples)?
             }
             TaskSpec::Gsm8k(g) => {
@@ -164,8 +152,9 @@ impl Loader {
         Ok(slot.clone())
     }
 
-    /// Builds the run of `spec`: validates it, loads what it names and selects its examples.
-    pub fn assemble(&self, spec: &RunSpec) -> Result<Assembled, ExperimentError> {
+    /// Builds the run of `spec`: validates it, loads what it names and selects its examples
+    /// (and, for the paper's near-miss demonstrations, samples them).
+    pub async fn assemble(&self, spec: &RunSpec) -> Result<Assembled, ExperimentError> {
         spec.validate()?;
         let loaded = self.task(&spec.task)?;
         let examples = choose(&loaded.examples, &spec.selection)?;
@@ -179,6 +168,23 @@ impl Loader {
             )));
         }
         let generator = self.generator(&spec.generator)?;
+        let loaded = match (&spec.task, &spec.discriminator) {
+            (TaskSpec::Spider(s), DiscriminatorSpec::Llm { .. })
+                if s.disc_shots > 0 && s.disc_demos == spider::DiscDemos::NearMiss =>
+            {
+                let config = spider_config(s, self.env.data_dir.clone());
+                let task = crate::near_miss::near_miss_task(
+                    config,
+                    loaded.task.clone(),
+                    generator.clone(),
+                    spec,
+                    &examples,
+                )
+                .await?;
+                LoadedTask { task, ..loaded }
+            }
+            _ => loaded,
+        };
         let discriminator: Arc<dyn Discriminator> = match &spec.discriminator {
             DiscriminatorSpec::Oracle(o) => {
                 let invalid = |e: OracleConfigError| ExperimentError::InvalidSpec {
@@ -211,6 +217,23 @@ impl Loader {
             discriminator,
             planner: Arc::from(build_planner(spec.planner.kind, &spec.planner.options)),
         })
+    }
+}
+
+/// The tasks crate's configuration of Spider spec `s`.
+fn spider_config(s: &crate::spec::SpiderSpec, data_dir: PathBuf) -> spider::SpiderConfig {
+    spider::SpiderConfig {
+        data_dir,
+        split: s.split,
+        metric: s.metric,
+        disc_shots: s.disc_shots,
+        disc_demos: s.disc_demos,
+        timeout: Duration::from_secs_f64(s.exec_timeout),
+        error_text: s.error_text,
+        correction_feedback: s.correction_feedback,
+        sql_steps: s.sql_steps,
+        scored_program: s.scored_program,
+        ..spider::SpiderConfig::default()
     }
 }
 

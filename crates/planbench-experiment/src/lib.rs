@@ -13,6 +13,7 @@ mod assemble;
 mod error;
 mod identity;
 mod legacy;
+mod near_miss;
 mod pool;
 pub mod protocol;
 pub mod reporting;

@@ -32,7 +32,7 @@ impl Engine {
         pool_id: Option<&str>,
         progress: bool,
     ) -> Result<Discrimination, ExperimentError> {
-        let run = self.resolve(spec, None)?;
+        let run = self.resolve(spec, None).await?;
         let pool_id = pool_id.map_or_else(|| default_pool_id(&run), str::to_string);
         let pool = self.build_pool(&run, &pool_id, progress).await?;
         let bar = progress_bar(progress, pool.len() as u64, 0);

@@ -108,6 +108,29 @@ pub fn switches() -> Vec<Switch> {
                     candidate deduplication",
         },
         Switch {
+            field: "task.disc_shots",
+            only_if: Some(("task.name", "spider")),
+            paper: Value::from(1),
+            paper_does: "one demonstration in every Spider judge prompt (its re-ranking and \
+                         correction scripts)",
+            planbench_does: "0-shot: the judge sees only the question, schema and candidate, so \
+                             judge results do not depend on a retrieval",
+            moves: "every Spider LLM-judge score",
+        },
+        Switch {
+            field: "task.disc_demos",
+            only_if: Some(("task.name", "spider")),
+            paper: Value::from("near-miss"),
+            paper_does: "the demonstration is the BM25-closest training question, its \
+                         \"No\" query the generator's own wrong candidate for it (a near miss \
+                         that may not even execute)",
+            planbench_does: "`other-query`: another gold query of the same database that runs \
+                             to a different result, so demonstrations need no generator pass; \
+                             `near-miss` samples the generator on the closest training \
+                             questions before the run (cached) and keeps a wrong candidate",
+            moves: "Spider LLM-judge scores with demonstrations",
+        },
+        Switch {
             field: "task.python_scope",
             only_if: Some(("task.name", "gsm8k")),
             paper: Value::from("exec-locals"),

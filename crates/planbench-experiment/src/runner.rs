@@ -85,12 +85,12 @@ impl Engine {
     }
 
     /// Builds `spec` and names its run (`run_id` overrides the derived id).
-    pub fn resolve(
+    pub async fn resolve(
         &self,
         spec: &RunSpec,
         run_id: Option<&str>,
     ) -> Result<ResolvedRun, ExperimentError> {
-        let assembled = self.loader.assemble(spec)?;
+        let assembled = self.loader.assemble(spec).await?;
         let identity = identity::run_identity(spec, &assembled);
         let run_id = run_id.map_or_else(|| identity::run_id(spec, &identity), str::to_string);
         Ok(ResolvedRun {
@@ -107,7 +107,7 @@ impl Engine {
         spec: &RunSpec,
         options: &RunOptions,
     ) -> Result<Summary, ExperimentError> {
-        let resolved = self.resolve(spec, options.run_id.as_deref())?;
+        let resolved = self.resolve(spec, options.run_id.as_deref()).await?;
         self.run_resolved(&resolved, options).await
     }
 

@@ -103,6 +103,11 @@ pub struct SpiderSpec {
     /// What is scored and evaluated: the `raw` query, or the paper's `normalized` one.
     #[serde(skip_serializing_if = "is_default")]
     pub scored_program: spider::ScoredProgram,
+    /// The "No" query of each demonstration: `other-query` (another training query on the
+    /// database), or the paper's `near-miss` (the generator's own wrong candidate, sampled
+    /// before the run).
+    #[serde(skip_serializing_if = "is_default")]
+    pub disc_demos: spider::DiscDemos,
 }
 
 impl Default for SpiderSpec {
@@ -117,6 +122,7 @@ impl Default for SpiderSpec {
             correction_feedback: library.correction_feedback,
             sql_steps: library.sql_steps,
             scored_program: library.scored_program,
+            disc_demos: library.disc_demos,
         }
     }
 }

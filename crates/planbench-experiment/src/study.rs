@@ -291,7 +291,7 @@ impl Engine {
         let cells = study.cells();
         let mut resolved: Vec<ResolvedRun> = Vec::with_capacity(cells.len());
         for (position, cell) in cells.iter().enumerate() {
-            let run = self.resolve(&cell.spec, None)?;
+            let run = self.resolve(&cell.spec, None).await?;
             self.store().add_study_cell(
                 &study_id,
                 &StudyCell {

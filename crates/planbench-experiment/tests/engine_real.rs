@@ -139,7 +139,7 @@ async fn a_failed_run_resumes_and_concurrency_replays_the_same_records() {
         .unwrap();
     let err = first.run(&spec, &RunOptions::default()).await.unwrap_err();
     assert!(matches!(err, ExperimentError::Plan { .. }), "{err}");
-    let run_id = first.resolve(&spec, None).unwrap().run_id;
+    let run_id = first.resolve(&spec, None).await.unwrap().run_id;
     let stored = first.store().run(&run_id).unwrap();
     assert_eq!(stored.status, RunStatus::Failed);
     assert!(stored.failure.unwrap().contains("injected failure"));
