@@ -336,6 +336,9 @@ pub struct GeneratorFlags {
     /// HTTP: send the API key over plain http to a host other than loopback.
     #[arg(long)]
     pub allow_insecure_key: bool,
+    /// Local: serve one request at a time, bit-exact whatever runs beside it (slower).
+    #[arg(long)]
+    pub deterministic: bool,
     /// HTTP: the model's parameter count, for FLOPs accounting (e.g. 7.6e9) [default: what the
     /// server reports, else unknown].
     #[arg(long)]
@@ -366,10 +369,11 @@ impl GeneratorFlags {
                     local.threads = self.threads;
                 }
                 set(&mut local.n_ctx, self.n_ctx);
+                local.deterministic |= self.deterministic;
             }
             GeneratorSpec::Http(http) => {
-                if self.threads.is_some() || self.n_ctx.is_some() {
-                    bail!("--threads and --n-ctx apply to --backend local");
+                if self.threads.is_some() || self.n_ctx.is_some() || self.deterministic {
+                    bail!("--threads, --n-ctx and --deterministic apply to --backend local");
                 }
                 if let Some(model) = &self.model {
                     http.model.clone_from(model);

@@ -276,6 +276,7 @@ fn backend(spec: &GeneratorSpec) -> Result<Arc<dyn Generator>, ExperimentError> 
             let mut config = LlamaConfig::new(&local.model);
             config.n_threads = local.threads;
             config.n_ctx = local.n_ctx;
+            config.deterministic = local.deterministic;
             tracing::info!(model = %local.model.display(), "loading local model");
             let generator =
                 LlamaGenerator::load(config).map_err(|source| ExperimentError::Model {

@@ -33,6 +33,9 @@ pub fn examples_digest<'a>(ids: impl IntoIterator<Item = &'a str>) -> String {
 /// Settings that cannot change results (threads, concurrency, replicas, paths) are left out.
 pub fn run_identity(spec: &RunSpec, assembled: &Assembled) -> Value {
     let generator = match &spec.generator {
+        GeneratorSpec::Local(local) if local.deterministic => {
+            json!({ "backend": "local", "n_ctx": local.n_ctx, "deterministic": true })
+        }
         GeneratorSpec::Local(local) => json!({ "backend": "local", "n_ctx": local.n_ctx }),
         GeneratorSpec::Http(http) => json!({ "backend": "http", "endpoint": http.endpoint }),
     };

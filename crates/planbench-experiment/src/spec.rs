@@ -401,6 +401,11 @@ pub struct LocalSpec {
     pub threads: Option<usize>,
     /// Context size in tokens.
     pub n_ctx: u32,
+    /// Serve one request at a time for bit-exact results (slower); by default concurrent
+    /// requests decode together, which may change results in the last digits. Part of the run
+    /// id when set.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub deterministic: bool,
 }
 
 impl Default for LocalSpec {
@@ -409,6 +414,7 @@ impl Default for LocalSpec {
             model: PathBuf::from(DEFAULT_MODEL),
             threads: None,
             n_ctx: planbench_models::llama::LlamaConfig::new("").n_ctx,
+            deterministic: false,
         }
     }
 }
