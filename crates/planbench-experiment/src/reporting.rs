@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use planbench_core::{Example, Task};
-use planbench_planners::{PlannerKind, Trace};
+use planbench_planners::{DepthAccuracy, PlannerKind, Trace};
 use planbench_report::{
     analyse_budget, analyse_sweep, write_budget_report, write_report, AnalysisOptions, BudgetCell,
     BudgetOptions, BudgetPoint, Cell, ExampleOutcome,
@@ -135,6 +135,42 @@ pub fn sample_counts(
             (!samples.is_empty()).then_some((samples.len(), correct))
         })
         .collect()
+}
+
+/// The judge's accuracy by tree depth over every example of stored tree run `run_id`: each
+/// rollout's score against its program's correctness (score above 0.5 means "correct").
+pub fn judge_accuracy_by_depth(
+    store: &ResultsStore,
+    loader: &Loader,
+    run_id: &str,
+) -> Result<Vec<DepthAccuracy>, ExperimentError> {
+    let run = StoredRun::read(store, run_id)?;
+    let loaded = loader.task(&run.spec.task)?;
+    let examples = crate::select::choose(&loaded.examples, &run.spec.selection)?;
+    let by_id: HashMap<&str, &Example> = examples.iter().map(|e| (e.id.as_str(), e)).collect();
+    let mut total: Vec<DepthAccuracy> = Vec::new();
+    for record in &run.records {
+        let Some(example) = by_id.get(record.example_id.as_str()) else {
+            continue;
+        };
+        let trace = Trace::from_value(record.trace.clone())
+            .map_err(|e| ExperimentError::Report(format!("{run_id} {}: {e}", record.example_id)))?;
+        let depths = planbench_planners::judge_accuracy_by_depth(&trace, 0.5, |program| {
+            loaded.task.is_correct(example, program)
+        })
+        .map_err(|e| ExperimentError::Report(format!("{run_id} {}: {e}", record.example_id)))?;
+        for d in depths {
+            if total.len() < d.depth {
+                total.resize_with(d.depth, DepthAccuracy::default);
+            }
+            let slot = &mut total[d.depth - 1];
+            slot.depth = d.depth;
+            slot.judged += d.judged;
+            slot.right += d.right;
+            slot.correct += d.correct;
+        }
+    }
+    Ok(total)
 }
 
 /// Writes the report of `cells` under `out`; returns the Markdown file.

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use clap::Args;
-use planbench_experiment::{Discrimination, Engine};
+use planbench_experiment::{reporting, Discrimination, Engine};
 
 use crate::args::{DataArgs, SpecFlags};
 
@@ -21,10 +21,36 @@ pub struct DiscriminateArgs {
     /// Print the metrics as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Instead of a pool: the judge's accuracy by depth in the rollouts of this stored tree
+    /// (MC-ToT) run.
+    #[arg(long)]
+    pub tree_run: Option<String>,
 }
 
 /// Runs `planbench discriminate`.
 pub async fn execute(args: DiscriminateArgs) -> Result<()> {
+    if let Some(run) = &args.tree_run {
+        let engine = Engine::open(args.data.environment(), &args.data.results)?;
+        let depths = reporting::judge_accuracy_by_depth(engine.store(), engine.loader(), run)?;
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&depths)?);
+        } else {
+            println!("judge accuracy by depth in the rollouts of {run}\n");
+            println!("| depth | judged rollouts | judged right | accuracy | correct rollouts |");
+            println!("|---:|---:|---:|---:|---:|");
+            for d in &depths {
+                println!(
+                    "| {} | {} | {} | {} | {} |",
+                    d.depth,
+                    d.judged,
+                    d.right,
+                    percent(d.accuracy()),
+                    d.correct
+                );
+            }
+        }
+        return Ok(());
+    }
     let spec = args.spec.to_spec()?;
     let engine = Engine::open(args.data.environment(), &args.data.results)?;
     let report = engine
@@ -62,6 +88,15 @@ fn table(r: &Discrimination) -> String {
         percent(m.hit_at_1),
         percent(m.mrr),
     );
+    out.push_str(&format!(
+        "\n| AUROC | ECE (10 bins) | TPR at {t} | FPR at {t} |\n|---:|---:|---:|---:|\n\
+         | {} | {} | {} | {} |\n",
+        m.auroc.map_or("n/a".into(), |v| format!("{v:.3}")),
+        m.ece.map_or("n/a".into(), |v| format!("{v:.3}")),
+        percent(m.true_positive_rate),
+        percent(m.false_positive_rate),
+        t = m.threshold,
+    ));
     if let Some(p) = r.nominal_accuracy {
         out.push_str(&format!(
             "\noracle: nominal accuracy {:.1}%, measured per-candidate accuracy {:.1}%; \
