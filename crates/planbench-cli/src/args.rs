@@ -10,8 +10,8 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use planbench_core::{OracleLevels, OracleRule};
 use planbench_experiment::{
-    DiscriminatorSpec, Environment, GeneratorSpec, HttpSpec, LocalSpec, Protocol, RunSpec, Stratum,
-    TaskKind, TaskSpec,
+    DiscriminatorSpec, Environment, GeneratorSpec, HttpSpec, LocalSpec, Protocol, RunSpec,
+    StatsSpec, Stratum, TaskKind, TaskSpec,
 };
 use planbench_models::http::Endpoint;
 use planbench_planners::{LlmVariant, MctsFinal, OracleDraws, PlannerKind};
@@ -400,6 +400,32 @@ impl GeneratorFlags {
             }
         }
         Ok(())
+    }
+}
+
+/// How a report tests significance.
+#[derive(Debug, Clone, Default, Args)]
+pub struct StatsFlags {
+    /// McNemar alternative: `two-sided` or `greater` (the planner beats re-ranking).
+    #[arg(long)]
+    pub alternative: Option<planbench_report::Alternative>,
+    /// Which p decides: `none` (uncorrected) or `holm` (across the swept accuracies).
+    #[arg(long)]
+    pub correction: Option<planbench_report::Correction>,
+    /// Significance level.
+    #[arg(long)]
+    pub alpha: Option<f64>,
+}
+
+impl StatsFlags {
+    /// The settings: defaults, with every set flag applied, validated.
+    pub fn to_spec(&self) -> Result<StatsSpec> {
+        let mut stats = StatsSpec::default();
+        set(&mut stats.alternative, self.alternative);
+        set(&mut stats.correction, self.correction);
+        set(&mut stats.alpha, self.alpha);
+        stats.validate()?;
+        Ok(stats)
     }
 }
 

@@ -34,7 +34,7 @@ pub use runner::{code_revision, Engine, ResolvedRun, RunOptions};
 pub use select::{choose, Shard};
 pub use spec::{
     DiscriminatorSpec, GeneratorSpec, Gsm8kSpec, HttpSpec, LocalSpec, OracleSpec, PlannerSpec,
-    RunSpec, SelectionSpec, SpiderSpec, Stratum, TaskKind, TaskSpec, DEFAULT_MODEL,
+    RunSpec, SelectionSpec, SpiderSpec, StatsSpec, Stratum, TaskKind, TaskSpec, DEFAULT_MODEL,
 };
 pub use study::{Axes, Cell, StudyOutcome, StudySpec, StudyTask};
 pub use summary::{PassAtK, Summary};

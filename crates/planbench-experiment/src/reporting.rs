@@ -8,12 +8,12 @@ use std::path::{Path, PathBuf};
 use planbench_core::{Example, Task};
 use planbench_planners::{DepthAccuracy, PlannerKind, Trace};
 use planbench_report::{
-    analyse_budget, analyse_sweep, write_budget_report, write_report, AnalysisOptions, BudgetCell,
-    BudgetOptions, BudgetPoint, Cell, ExampleOutcome,
+    analyse_budget, analyse_sweep, write_budget_report, write_report, BudgetCell, BudgetOptions,
+    BudgetPoint, Cell, ExampleOutcome,
 };
 
 use crate::assemble::Loader;
-use crate::spec::RunSpec;
+use crate::spec::{RunSpec, StatsSpec};
 use crate::store::{ExampleRecord, ResultsStore};
 use crate::{legacy, ExperimentError};
 
@@ -174,8 +174,13 @@ pub fn judge_accuracy_by_depth(
 }
 
 /// Writes the report of `cells` under `out`; returns the Markdown file.
-fn render(cells: &[Cell], title: &str, out: &Path) -> Result<PathBuf, ExperimentError> {
-    let analysis = analyse_sweep(cells, &AnalysisOptions::default())
+fn render(
+    cells: &[Cell],
+    title: &str,
+    out: &Path,
+    stats: &StatsSpec,
+) -> Result<PathBuf, ExperimentError> {
+    let analysis = analyse_sweep(cells, &stats.analysis_options())
         .map_err(|e| ExperimentError::Report(e.to_string()))?;
     let files = write_report(out, title, &analysis)
         .map_err(|e| ExperimentError::Report(format!("writing into {}: {e}", out.display())))?;
@@ -190,6 +195,7 @@ pub fn write_runs_report(
     store: &ResultsStore,
     run_ids: &[String],
     out: &Path,
+    stats: &StatsSpec,
 ) -> Result<PathBuf, ExperimentError> {
     let cells = run_ids
         .iter()
@@ -199,6 +205,7 @@ pub fn write_runs_report(
         &cells,
         &format!("planbench report: {}", run_ids.join(", ")),
         out,
+        stats,
     )
 }
 
@@ -210,6 +217,7 @@ pub fn write_study_report(
     study_id: &str,
     note: &str,
     out: &Path,
+    stats: &StatsSpec,
 ) -> Result<PathBuf, ExperimentError> {
     let stored = store.study_cells(study_id)?;
     if stored.is_empty() {
@@ -258,14 +266,21 @@ pub fn write_study_report(
                 })
                 .collect::<Vec<_>>();
             let rates = pass_rates(loader, members)?;
-            let analysis = analyse_budget(&cells, &rates, &BudgetOptions::default())
-                .map_err(|e| ExperimentError::Report(format!("{group}: {e}")))?;
+            let analysis = analyse_budget(
+                &cells,
+                &rates,
+                &BudgetOptions {
+                    stats: stats.analysis_options(),
+                    ..BudgetOptions::default()
+                },
+            )
+            .map_err(|e| ExperimentError::Report(format!("{group}: {e}")))?;
             write_budget_report(&dir, &title, &analysis).map_err(|e| {
                 ExperimentError::Report(format!("writing into {}: {e}", dir.display()))
             })?;
             "budget.md"
         } else {
-            render(&cells, &title, &dir)?;
+            render(&cells, &title, &dir, stats)?;
             "report.md"
         };
         let _ = writeln!(

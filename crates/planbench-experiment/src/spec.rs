@@ -457,6 +457,60 @@ impl Default for HttpSpec {
     }
 }
 
+/// How reports test significance (the paper's code has no test; see `docs/protocol.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StatsSpec {
+    /// Exact McNemar test against re-ranking: `two-sided`, or `greater` for the directional
+    /// claim "the planner beats re-ranking".
+    pub alternative: planbench_report::Alternative,
+    /// Which p decides: the uncorrected one (`none`) or the Holm-adjusted one across the swept
+    /// accuracies (`holm`); both are reported.
+    pub correction: planbench_report::Correction,
+    /// Significance level.
+    pub alpha: f64,
+    /// Power the "examples needed" is computed for.
+    pub power: f64,
+}
+
+impl Default for StatsSpec {
+    fn default() -> Self {
+        let library = planbench_report::AnalysisOptions::default();
+        Self {
+            alternative: library.alternative,
+            correction: library.correction,
+            alpha: library.alpha,
+            power: library.power,
+        }
+    }
+}
+
+impl StatsSpec {
+    /// The report crate's options with these settings.
+    pub fn analysis_options(&self) -> planbench_report::AnalysisOptions {
+        planbench_report::AnalysisOptions {
+            alternative: self.alternative,
+            correction: self.correction,
+            alpha: self.alpha,
+            power: self.power,
+            ..planbench_report::AnalysisOptions::default()
+        }
+    }
+
+    /// Refuses a level or power outside (0, 1).
+    pub fn validate(&self) -> Result<(), crate::ExperimentError> {
+        for (field, value) in [("stats.alpha", self.alpha), ("stats.power", self.power)] {
+            if !(value > 0.0 && value < 1.0) {
+                return Err(crate::ExperimentError::InvalidSpec {
+                    field: field.into(),
+                    reason: format!("{value} is not in (0, 1)"),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Everything that defines one run. Its canonical form (see [`crate::identity`]) names the run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

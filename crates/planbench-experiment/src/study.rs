@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::runner::{Engine, ResolvedRun, RunOptions};
-use crate::spec::{DiscriminatorSpec, OracleSpec, RunSpec, SelectionSpec, TaskSpec};
+use crate::spec::{DiscriminatorSpec, OracleSpec, RunSpec, SelectionSpec, StatsSpec, TaskSpec};
 use crate::store::StudyCell;
 use crate::summary::Summary;
 use crate::{identity, ExperimentError};
@@ -118,6 +118,9 @@ pub struct StudySpec {
     pub axes: Axes,
     /// A note printed at the top of the study's report (e.g. why budgets are set).
     pub note: String,
+    /// How the report tests significance (not part of the study id).
+    #[serde(skip_serializing_if = "crate::spec::is_default")]
+    pub stats: StatsSpec,
 }
 
 /// One cell of the grid: its spec and the axis values that made it.
@@ -133,6 +136,7 @@ impl StudySpec {
         let mut canonical = self.clone();
         canonical.base.concurrency = 1;
         canonical.note.clear();
+        canonical.stats = StatsSpec::default();
         let digest = identity::digest(&serde_json::to_value(&canonical).expect("serializes"));
         let name = if self.name.is_empty() {
             "study"
@@ -331,6 +335,7 @@ impl Engine {
                 &outcome.study_id,
                 &study.note,
                 out,
+                &study.stats,
             )?);
         }
         Ok(outcome)

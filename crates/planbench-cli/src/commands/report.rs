@@ -6,7 +6,7 @@ use anyhow::{bail, Result};
 use clap::Args;
 use planbench_experiment::{reporting, Engine};
 
-use crate::args::DataArgs;
+use crate::args::{DataArgs, StatsFlags};
 
 /// `planbench report` options.
 #[derive(Debug, Clone, Args)]
@@ -24,6 +24,8 @@ pub struct ReportArgs {
     #[arg(long)]
     pub out: Option<PathBuf>,
     #[command(flatten)]
+    pub stats: StatsFlags,
+    #[command(flatten)]
     pub data: DataArgs,
 }
 
@@ -33,8 +35,15 @@ pub fn execute(args: ReportArgs) -> Result<()> {
     let reports = args.data.results.join("reports");
     if let Some(study_id) = &args.study {
         let out = args.out.unwrap_or_else(|| reports.join(study_id));
-        let index =
-            reporting::write_study_report(engine.store(), engine.loader(), study_id, "", &out)?;
+        let stats = args.stats.to_spec()?;
+        let index = reporting::write_study_report(
+            engine.store(),
+            engine.loader(),
+            study_id,
+            "",
+            &out,
+            &stats,
+        )?;
         println!("report: {}", index.display());
         return Ok(());
     }
@@ -46,7 +55,8 @@ pub fn execute(args: ReportArgs) -> Result<()> {
     let out = args
         .out
         .unwrap_or_else(|| reports.join(name.replace('/', "_")));
-    let markdown = reporting::write_runs_report(engine.store(), &run_ids, &out)?;
+    let markdown =
+        reporting::write_runs_report(engine.store(), &run_ids, &out, &args.stats.to_spec()?)?;
     println!("report: {}", markdown.display());
     Ok(())
 }

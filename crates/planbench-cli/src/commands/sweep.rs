@@ -8,7 +8,7 @@ use clap::Args;
 use planbench_experiment::{Axes, DiscriminatorSpec, RunOptions, StudySpec};
 use planbench_planners::PlannerKind;
 
-use crate::args::{DataArgs, SpecFlags};
+use crate::args::{DataArgs, SpecFlags, StatsFlags};
 
 /// `planbench sweep` options.
 #[derive(Debug, Clone, Args)]
@@ -37,6 +37,8 @@ pub struct SweepArgs {
     /// Budget axis of correct: most rounds (comma-separated).
     #[arg(long = "correction-rounds-axis", value_delimiter = ',')]
     pub correction_rounds_axis: Vec<usize>,
+    #[command(flatten)]
+    pub stats: StatsFlags,
     #[command(flatten)]
     pub data: DataArgs,
     /// Where to write the report [default: results/reports/<study id>].
@@ -68,6 +70,7 @@ pub async fn execute(mut args: SweepArgs) -> Result<()> {
             ..Axes::default()
         },
         note: String::new(),
+        stats: args.stats.to_spec()?,
     };
     let options = RunOptions {
         progress: true,
