@@ -286,6 +286,7 @@ async fn a_study_runs_end_to_end_and_merged_shards_report_like_one_run() {
         &outcome.study_id,
         &study.note,
         &dir.path().join("merged-report"),
+        &study.stats,
     )
     .unwrap();
     let merged_group = merged_report
