@@ -14,7 +14,7 @@
 use std::path::PathBuf;
 
 use planbench_experiment::store::{ResultsStore, RunStatus};
-use planbench_experiment::{reporting, Environment, Loader, TaskKind};
+use planbench_experiment::{reporting, Environment, Loader, StatsSpec, TaskKind};
 use planbench_planners::PlannerKind;
 
 fn data_dir() -> PathBuf {
@@ -70,11 +70,23 @@ fn a_results_file_from_before_specs_loads_and_reports() {
         cache: None,
     });
     let out = dir.path().join("report");
-    let index = reporting::write_study_report(&store, &loader, &studies[0], "", &out).unwrap();
+    let index = reporting::write_study_report(
+        &store,
+        &loader,
+        &studies[0],
+        "",
+        &out,
+        &StatsSpec::default(),
+    )
+    .unwrap();
     assert!(std::fs::read_to_string(index)
         .unwrap()
         .contains("spider-oracle"));
-    let single =
-        reporting::write_runs_report(&store, std::slice::from_ref(spider), &dir.path().join("r"));
+    let single = reporting::write_runs_report(
+        &store,
+        std::slice::from_ref(spider),
+        &dir.path().join("r"),
+        &StatsSpec::default(),
+    );
     assert!(single.unwrap().exists());
 }
