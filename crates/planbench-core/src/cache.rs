@@ -174,6 +174,7 @@ pub struct CachedGenerator {
     cache: Arc<ResponseCache>,
     hits: AtomicU64,
     misses: AtomicU64,
+    sample_pools: bool,
 }
 
 impl CachedGenerator {
@@ -184,7 +185,47 @@ impl CachedGenerator {
             cache,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
+            sample_pools: false,
         }
+    }
+
+    /// Also answers a request for k samples from a cached request for more samples that is
+    /// otherwise the same (its first k). Only for a backend whose samples are seeded per
+    /// index, so that the first k of N are exactly what k would give (planbench's local
+    /// engine). Tokens and time of such an answer are the k/N share of the pool's, marked
+    /// approximate. This is how one sample pool serves a whole `n` budget axis.
+    pub fn with_sample_pools(mut self) -> Self {
+        self.sample_pools = true;
+        self
+    }
+
+    /// The first `k` samples of the largest cached pool of `request`'s kind, if it has them.
+    fn from_pool(&self, pool_key: &str, k: usize) -> Result<Option<Generation>, GenError> {
+        let Some(pool) = self.cache.get::<Generation>(pool_key)? else {
+            return Ok(None);
+        };
+        let n = pool.completions.len();
+        if n < k || n == 0 {
+            return Ok(None);
+        }
+        let share = k as f64 / n as f64;
+        let mut usage = pool.usage;
+        usage.completion_tokens = (usage.completion_tokens as f64 * share).round() as u64;
+        usage.seconds *= share;
+        usage.approximate |= k < n;
+        Ok(Some(Generation {
+            completions: pool.completions.into_iter().take(k).collect(),
+            usage,
+        }))
+    }
+
+    /// Keeps `fresh` as the pool of its request kind when it is larger than the one stored.
+    fn grow_pool(&self, pool_key: &str, fresh: &Generation) -> Result<(), GenError> {
+        let stored = self.cache.get::<Generation>(pool_key)?;
+        if stored.is_none_or(|s| s.completions.len() < fresh.completions.len()) {
+            self.cache.put(pool_key, "generate-pool", fresh)?;
+        }
+        Ok(())
     }
 
     /// Calls answered from the cache and calls passed to the backend so far.
@@ -208,14 +249,29 @@ impl Generator for CachedGenerator {
     }
 
     async fn generate(&self, request: &GenerateRequest) -> Result<Generation, GenError> {
-        let key = key(&self.inner.identity(), "generate", request);
+        let identity = self.inner.identity();
+        let key = key(&identity, "generate", request);
         if let Some(mut found) = self.cache.get::<Generation>(&key)? {
             self.hit(&mut found.usage);
             return Ok(found);
         }
+        let pool_key = self.sample_pools.then(|| {
+            let mut any_n = request.clone();
+            any_n.params.n = 0;
+            self::key(&identity, "generate-pool", &any_n)
+        });
+        if let Some(pool_key) = &pool_key {
+            if let Some(mut found) = self.from_pool(pool_key, request.params.n)? {
+                self.hit(&mut found.usage);
+                return Ok(found);
+            }
+        }
         self.misses.fetch_add(1, Ordering::Relaxed);
         let fresh = self.inner.generate(request).await?;
         self.cache.put(&key, "generate", &fresh)?;
+        if let Some(pool_key) = &pool_key {
+            self.grow_pool(pool_key, &fresh)?;
+        }
         Ok(fresh)
     }
 
@@ -306,5 +362,41 @@ mod tests {
         assert_eq!(reopened.stats().unwrap().generations, 2);
         assert_eq!(reopened.clear().unwrap(), 2);
         assert_eq!(reopened.stats().unwrap().entries, 0);
+    }
+
+    #[tokio::test]
+    async fn a_pool_of_n_samples_answers_smaller_requests_only_when_enabled() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Arc::new(ResponseCache::open(&dir.path().join("c.sqlite")).unwrap());
+        let inner = Arc::new(Counting(AtomicUsize::new(0)));
+        let with_n = |n: usize| GenerateRequest {
+            params: SamplingParams {
+                n,
+                ..request(3).params
+            },
+            ..request(3)
+        };
+        let plain = CachedGenerator::new(inner.clone(), cache.clone());
+        plain.generate(&with_n(4)).await.unwrap();
+        plain.generate(&with_n(2)).await.unwrap();
+        assert_eq!(inner.0.load(Ordering::SeqCst), 2, "no pools unless enabled");
+
+        let pooled = CachedGenerator::new(inner.clone(), cache.clone()).with_sample_pools();
+        let four = pooled.generate(&with_n(8)).await.unwrap();
+        let two = pooled.generate(&with_n(3)).await.unwrap();
+        assert_eq!(
+            inner.0.load(Ordering::SeqCst),
+            3,
+            "3 of 8 come from the pool"
+        );
+        assert_eq!(two.completions, four.completions[..3]);
+        assert!(two.usage.cached && two.usage.approximate);
+        assert_eq!(two.usage.prompt_tokens, 10);
+        assert_eq!(two.usage.completion_tokens, 2); // 5 × 3/8, rounded
+                                                    // More than the pool holds goes to the backend, and grows the pool.
+        pooled.generate(&with_n(16)).await.unwrap();
+        assert_eq!(inner.0.load(Ordering::SeqCst), 4);
+        pooled.generate(&with_n(12)).await.unwrap();
+        assert_eq!(inner.0.load(Ordering::SeqCst), 4);
     }
 }

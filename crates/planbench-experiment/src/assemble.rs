@@ -117,6 +117,10 @@ impl Loader {
         }
         let backend = backend(spec)?;
         let generator: Arc<dyn Generator> = match self.response_cache()? {
+            // The local engine seeds each sample by its index: one pool serves every n.
+            Some(cache) if matches!(spec, GeneratorSpec::Local(_)) => {
+                Arc::new(CachedGenerator::new(backend, cache).with_sample_pools())
+            }
             Some(cache) => Arc::new(CachedGenerator::new(backend, cache)),
             None => backend,
         };

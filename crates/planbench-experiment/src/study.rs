@@ -100,9 +100,14 @@ impl Axes {
         if values.is_empty() {
             return vec![None];
         }
+        // The largest sample pool first: the smaller ones are its first samples (cached).
+        let mut values = values.clone();
+        if axis == "n" {
+            values.sort_unstable_by(|a, b| b.cmp(a));
+        }
         values
-            .iter()
-            .map(|&value| Some(BudgetPoint { axis, value }))
+            .into_iter()
+            .map(|value| Some(BudgetPoint { axis, value }))
             .collect()
     }
 }
@@ -385,13 +390,13 @@ mod tests {
         assert_eq!(cells.len(), 1 + 2 + 3);
         let of = |kind| cells.iter().filter(move |c| c.spec.planner.kind == kind);
         let n: Vec<usize> = of(PlannerKind::Vote).map(|c| c.spec.sampling.n).collect();
-        assert_eq!(n, [1, 4]);
+        assert_eq!(n, [4, 1], "the largest pool first");
         let expansions: Vec<usize> = of(PlannerKind::Tree)
             .map(|c| c.spec.planner.options.tree_max_expansions)
             .collect();
         assert_eq!(expansions, [5, 10, 20]);
         assert!(of(PlannerKind::Tree).all(|c| c.spec.sampling.n == study.base.sampling.n));
-        assert_eq!(cells[1].axes["budget"], json!({ "axis": "n", "value": 1 }));
+        assert_eq!(cells[1].axes["budget"], json!({ "axis": "n", "value": 4 }));
         assert!(cells[0].axes["budget"].is_null());
         // Empty budget axes leave the id of a study written before they existed.
         let plain = StudySpec::default();
