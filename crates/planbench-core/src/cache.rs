@@ -200,7 +200,7 @@ impl CachedGenerator {
     }
 
     /// The first `k` samples of the largest cached pool of `request`'s kind, if it has them.
-    fn from_pool(&self, pool_key: &str, k: usize) -> Result<Option<Generation>, GenError> {
+    fn first_of_pool(&self, pool_key: &str, k: usize) -> Result<Option<Generation>, GenError> {
         let Some(pool) = self.cache.get::<Generation>(pool_key)? else {
             return Ok(None);
         };
@@ -261,7 +261,7 @@ impl Generator for CachedGenerator {
             self::key(&identity, "generate-pool", &any_n)
         });
         if let Some(pool_key) = &pool_key {
-            if let Some(mut found) = self.from_pool(pool_key, request.params.n)? {
+            if let Some(mut found) = self.first_of_pool(pool_key, request.params.n)? {
                 self.hit(&mut found.usage);
                 return Ok(found);
             }
