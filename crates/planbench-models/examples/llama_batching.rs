@@ -148,5 +148,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         println!("{line}");
     }
+
+    // One greedy generation on an empty cache, then beside ~6000 cached idle cells.
+    let fresh = load(false)?;
+    let mut timed = Vec::new();
+    for round in 0..2 {
+        if round == 1 {
+            for i in 0..6 {
+                let mut filler = judge(100 + i);
+                filler.prompt = chat(format!("{i} {}", "filler text for the cache ".repeat(180)));
+                fresh.answer_probs(&filler).await?;
+            }
+        }
+        let mut request = greedy(50 + round);
+        request.params.max_tokens = 48;
+        let t = Instant::now();
+        let out = fresh.generate(&request).await?;
+        timed.push(out.usage.completion_tokens as f64 / t.elapsed().as_secs_f64());
+    }
+    println!(
+        "one greedy generation: {:.1} tok/s on an empty cache, {:.1} tok/s beside ~6000 cached cells",
+        timed[0], timed[1]
+    );
     Ok(())
 }

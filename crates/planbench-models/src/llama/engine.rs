@@ -301,9 +301,9 @@ impl<'m> Engine<'m> {
                     .filter(|h| h.live())
                     .map(|h| h.cells_to_come(per_head))
                     .sum();
-                let next =
-                    task.heads.iter().any(|h| h.live()) || !task.heads.iter().any(|h| h.pending());
-                prompt + live + if next { 0 } else { per_head }
+                let running = task.heads.iter().any(|h| h.live());
+                let waiting = task.heads.iter().any(|h| h.pending());
+                prompt + live + if waiting && !running { per_head } else { 0 }
             })
             .sum()
     }
