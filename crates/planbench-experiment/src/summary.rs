@@ -32,6 +32,8 @@ pub struct Summary {
     pub discrimination_tokens_per_example: f64,
     /// Prompt tokens the backend served from its own KV cache.
     pub cached_prompt_tokens_per_example: f64,
+    /// The share of prompt tokens the backend served from its KV cache (prefix reuse).
+    pub prefix_hit_rate: f64,
     /// Estimated FLOPs (2 × parameters × tokens; 0 when the parameter count is unknown).
     pub generation_flops_per_example: f64,
     pub discrimination_flops_per_example: f64,
@@ -76,6 +78,15 @@ impl Summary {
             generation_tokens_per_example: per(&|r| r.cost.generation_tokens() as f64),
             discrimination_tokens_per_example: per(&|r| r.cost.discrimination_tokens as f64),
             cached_prompt_tokens_per_example: per(&|r| r.cost.cached_prompt_tokens as f64),
+            prefix_hit_rate: {
+                let prompt: u64 = records.iter().map(|r| r.cost.prompt_tokens).sum();
+                let cached: u64 = records.iter().map(|r| r.cost.cached_prompt_tokens).sum();
+                if prompt == 0 {
+                    0.0
+                } else {
+                    cached as f64 / prompt as f64
+                }
+            },
             generation_flops_per_example: per(&|r| r.cost.generation_flops),
             discrimination_flops_per_example: per(&|r| r.cost.discrimination_flops),
             flops_per_example: per(&|r| r.cost.flops()),
@@ -144,12 +155,13 @@ impl Summary {
             self.completion_tokens_per_example,
         );
         table.push_str(&format!(
-            "\n| tokens/example: generation | judge | cached prompt | FLOPs/example: generation | judge |\n\
+            "\n| tokens/example: generation | judge | cached prompt (prefix hits) | FLOPs/example: generation | judge |\n\
              |---:|---:|---:|---:|---:|\n\
-             | {:.0} | {:.0} | {:.0} | {} | {} |\n",
+             | {:.0} | {:.0} | {:.0} ({:.0}%) | {} | {} |\n",
             self.generation_tokens_per_example,
             self.discrimination_tokens_per_example,
             self.cached_prompt_tokens_per_example,
+            100.0 * self.prefix_hit_rate,
             flops(self.generation_flops_per_example, self.generation_tokens_per_example),
             flops(self.discrimination_flops_per_example, self.discrimination_tokens_per_example),
         ));
