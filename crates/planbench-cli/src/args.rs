@@ -145,7 +145,8 @@ pub struct PlannerFlags {
     /// Nucleus sampling mass.
     #[arg(long, allow_negative_numbers = true)]
     pub top_p: Option<f32>,
-    /// Sample among the k most likely tokens only (the paper's Hugging Face default: 50).
+    /// Sample among the k most likely tokens only (the paper's Hugging Face default: 50); sent
+    /// to llama-server, vLLM and SGLang, which accept it (OpenAI's API does not).
     #[arg(long)]
     pub top_k: Option<u32>,
     /// Most new tokens per completion.
@@ -339,6 +340,13 @@ pub struct GeneratorFlags {
     /// Local: serve one request at a time, bit-exact whatever runs beside it (slower).
     #[arg(long)]
     pub deterministic: bool,
+    /// Local: completions decoded at once over all requests (1 to 32).
+    #[arg(long)]
+    pub max_sequences: Option<usize>,
+    /// HTTP: keep an example's requests on its replica unless it has this many more in
+    /// flight than the least loaded one.
+    #[arg(long)]
+    pub affinity_slack: Option<usize>,
     /// HTTP: the model's parameter count, for FLOPs accounting (e.g. 7.6e9) [default: what the
     /// server reports, else unknown].
     #[arg(long)]
@@ -370,11 +378,23 @@ impl GeneratorFlags {
                 }
                 set(&mut local.n_ctx, self.n_ctx);
                 local.deterministic |= self.deterministic;
+                set(&mut local.max_sequences, self.max_sequences);
+                if self.affinity_slack.is_some() {
+                    bail!("--affinity-slack applies to --backend http");
+                }
             }
             GeneratorSpec::Http(http) => {
-                if self.threads.is_some() || self.n_ctx.is_some() || self.deterministic {
-                    bail!("--threads, --n-ctx and --deterministic apply to --backend local");
+                if self.threads.is_some()
+                    || self.n_ctx.is_some()
+                    || self.deterministic
+                    || self.max_sequences.is_some()
+                {
+                    bail!(
+                        "--threads, --n-ctx, --deterministic and --max-sequences apply to \
+                         --backend local"
+                    );
                 }
+                set(&mut http.affinity_slack, self.affinity_slack);
                 if let Some(model) = &self.model {
                     http.model.clone_from(model);
                 }

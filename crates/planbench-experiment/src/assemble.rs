@@ -281,6 +281,7 @@ fn backend(spec: &GeneratorSpec) -> Result<Arc<dyn Generator>, ExperimentError> 
             config.n_threads = local.threads;
             config.n_ctx = local.n_ctx;
             config.deterministic = local.deterministic;
+            config.max_sequences = local.max_sequences;
             tracing::info!(model = %local.model.display(), "loading local model");
             let generator =
                 LlamaGenerator::load(config).map_err(|source| ExperimentError::Model {
@@ -301,6 +302,7 @@ fn backend(spec: &GeneratorSpec) -> Result<Arc<dyn Generator>, ExperimentError> 
             config.max_response_bytes = http.max_response_bytes;
             config.allow_insecure_key = http.allow_insecure_key;
             config.parameters = http.parameters;
+            config.affinity_slack = http.affinity_slack;
             let generator =
                 HttpGenerator::new(config).map_err(|source| ExperimentError::Model {
                     model: http.model.clone(),

@@ -406,6 +406,9 @@ pub struct LocalSpec {
     /// id when set.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub deterministic: bool,
+    /// Completions decoded at once over all requests (1 to 32); does not change results
+    /// beyond batching, so not part of the run id.
+    pub max_sequences: usize,
 }
 
 impl Default for LocalSpec {
@@ -415,6 +418,7 @@ impl Default for LocalSpec {
             threads: None,
             n_ctx: planbench_models::llama::LlamaConfig::new("").n_ctx,
             deterministic: false,
+            max_sequences: planbench_models::llama::LlamaConfig::new("").max_sequences,
         }
     }
 }
@@ -439,6 +443,9 @@ pub struct HttpSpec {
     /// The model's parameter count for FLOPs accounting (unset: what the server reports).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parameters: Option<u64>,
+    /// Requests of one example stay on its replica unless it has this many more in flight
+    /// than the least loaded one.
+    pub affinity_slack: usize,
 }
 
 impl Default for HttpSpec {
@@ -453,6 +460,7 @@ impl Default for HttpSpec {
             max_response_bytes: library.max_response_bytes,
             allow_insecure_key: library.allow_insecure_key,
             parameters: library.parameters,
+            affinity_slack: library.affinity_slack,
         }
     }
 }
@@ -655,6 +663,14 @@ impl RunSpec {
                 "`db` strata exist for Spider only".into(),
             );
         }
+        if let GeneratorSpec::Local(l) = &self.generator {
+            if !(1..=32).contains(&l.max_sequences) {
+                return bad(
+                    "generator.max_sequences",
+                    format!("{} is not in 1..=32", l.max_sequences),
+                );
+            }
+        }
         if let GeneratorSpec::Http(h) = &self.generator {
             if h.base_urls.is_empty() {
                 return bad("generator.base_urls", "the HTTP backend needs one".into());
@@ -667,6 +683,9 @@ impl RunSpec {
             }
             if h.max_concurrency == 0 {
                 return bad("generator.max_concurrency", "must be at least 1".into());
+            }
+            if h.affinity_slack == 0 {
+                return bad("generator.affinity_slack", "must be at least 1".into());
             }
             if h.max_response_bytes == 0 {
                 return bad("generator.max_response_bytes", "must be at least 1".into());
