@@ -295,6 +295,14 @@ fn default_oracle_rule() -> OracleRule {
     OracleRule::Paper
 }
 
+fn is_default_max_sequences(n: &usize) -> bool {
+    *n == planbench_models::llama::LlamaConfig::new("").max_sequences
+}
+
+fn is_default_affinity_slack(n: &usize) -> bool {
+    *n == planbench_models::http::HttpConfig::new("", "").affinity_slack
+}
+
 /// True for a type's default (fields added after run ids existed are left out at it).
 pub(crate) fn is_default<T: Default + PartialEq>(value: &T) -> bool {
     *value == T::default()
@@ -408,6 +416,7 @@ pub struct LocalSpec {
     pub deterministic: bool,
     /// Completions decoded at once over all requests (1 to 32); does not change results
     /// beyond batching, so not part of the run id.
+    #[serde(skip_serializing_if = "is_default_max_sequences")]
     pub max_sequences: usize,
 }
 
@@ -445,6 +454,7 @@ pub struct HttpSpec {
     pub parameters: Option<u64>,
     /// Requests of one example stay on its replica unless it has this many more in flight
     /// than the least loaded one.
+    #[serde(skip_serializing_if = "is_default_affinity_slack")]
     pub affinity_slack: usize,
 }
 
@@ -588,7 +598,14 @@ impl RunSpec {
         }
         if let DiscriminatorSpec::Oracle(o) = &self.discriminator {
             if let Err(e) = o.config() {
-                return bad("discriminator", e.to_string());
+                let field = match &e {
+                    OracleConfigError::NotAProbability { name, .. } => {
+                        format!("discriminator.{name}")
+                    }
+                    OracleConfigError::BadSigma(_) => "discriminator.sigma".into(),
+                    OracleConfigError::Conflict(_) => "discriminator".into(),
+                };
+                return bad(&field, e.to_string());
             }
         }
         let s = &self.sampling;
