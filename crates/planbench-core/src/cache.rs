@@ -248,6 +248,10 @@ impl Generator for CachedGenerator {
         self.inner.identity()
     }
 
+    fn parameters(&self) -> Option<u64> {
+        self.inner.parameters()
+    }
+
     async fn generate(&self, request: &GenerateRequest) -> Result<Generation, GenError> {
         let identity = self.inner.identity();
         let key = key(&identity, "generate", request);
@@ -302,6 +306,9 @@ mod tests {
         fn identity(&self) -> String {
             "counting".into()
         }
+        fn parameters(&self) -> Option<u64> {
+            Some(7)
+        }
         async fn generate(&self, request: &GenerateRequest) -> Result<Generation, GenError> {
             let call = self.0.fetch_add(1, Ordering::SeqCst);
             Ok(Generation {
@@ -344,6 +351,11 @@ mod tests {
         let cache = Arc::new(ResponseCache::open(&dir.path().join("c.sqlite")).unwrap());
         let inner = Arc::new(Counting(AtomicUsize::new(0)));
         let g = CachedGenerator::new(inner.clone(), cache.clone());
+        assert_eq!(
+            g.parameters(),
+            Some(7),
+            "FLOPs accounting sees through the cache"
+        );
         let first = g.generate(&request(1)).await.unwrap();
         let again = g.generate(&request(1)).await.unwrap();
         assert_eq!(first.completions, again.completions);
