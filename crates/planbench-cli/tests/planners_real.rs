@@ -18,15 +18,15 @@ fn run(task: &str, planner: &str, results: &Path) {
         .args(["--discriminator", "oracle", "--oracle-accuracy", "1.0"])
         .args([
             "--n",
-            "3",
+            "2",
             "--max-tokens",
-            "128",
+            "96",
             "--threads",
             "1",
             "--no-cache",
         ])
-        .args(["--correction-rounds", "2", "--tree-expansions", "4"])
-        .args(["--mcts-iterations", "4", "--run-id", planner])
+        .args(["--correction-rounds", "2", "--tree-expansions", "3"])
+        .args(["--mcts-iterations", "3", "--run-id", planner])
         .output()
         .expect("planbench runs");
     assert!(
