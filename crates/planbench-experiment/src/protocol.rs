@@ -309,12 +309,17 @@ impl Protocol {
 
 /// A spec with planbench's defaults for the same task and discriminator kinds as `spec`.
 fn planbench_defaults(spec: &RunSpec) -> Value {
-    let mut defaults = RunSpec {
+    serde_json::to_value(same_kinds(spec)).expect("specs serialize")
+}
+
+/// The default spec with `spec`'s task and discriminator kinds (and the discriminator's
+/// accuracy, rule, variant and model), every other option at planbench's default.
+fn same_kinds(spec: &RunSpec) -> RunSpec {
+    RunSpec {
         task: TaskSpec::of(spec.task.kind()),
+        discriminator: spec.discriminator.with_default_options(),
         ..RunSpec::default()
-    };
-    defaults.discriminator = spec.discriminator.with_default_options();
-    serde_json::to_value(&defaults).expect("specs serialize")
+    }
 }
 
 /// True when `switch` exists in the spec `value`.
@@ -381,11 +386,7 @@ pub(crate) fn expand(table: Value, protocol: Option<Protocol>) -> Result<RunSpec
     // The table as written fixes the task and discriminator kinds (and checks every field).
     let written: RunSpec = serde_json::from_value(table.clone()).map_err(invalid)?;
     let protocol = protocol.unwrap_or(written.protocol);
-    let mut preset = RunSpec {
-        task: TaskSpec::of(written.task.kind()),
-        discriminator: written.discriminator.with_default_options(),
-        ..RunSpec::default()
-    };
+    let mut preset = same_kinds(&written);
     protocol.apply(&mut preset);
     let mut value = serde_json::to_value(&preset).expect("specs serialize");
     merge(&mut value, table);

@@ -124,17 +124,23 @@ pub fn sample_counts(
     let by_id: HashMap<&str, &Example> = examples.iter().map(|e| (e.id.as_str(), e)).collect();
     records
         .iter()
-        .filter_map(|record| {
-            let example = by_id.get(record.example_id.as_str())?;
-            let trace = Trace::from_value(record.trace.clone()).ok()?;
-            let samples = trace.samples();
-            let correct = samples
-                .iter()
-                .filter(|s| s.is_some_and(|program| task.is_correct(example, program)))
-                .count();
-            (!samples.is_empty()).then_some((samples.len(), correct))
-        })
+        .filter_map(|record| sample_count(task, by_id.get(record.example_id.as_str())?, record))
         .collect()
+}
+
+/// (samples, correct samples) of one record's trace; `None` without samples.
+fn sample_count(
+    task: &dyn Task,
+    example: &Example,
+    record: &ExampleRecord,
+) -> Option<(usize, usize)> {
+    let trace = Trace::from_value(record.trace.clone()).ok()?;
+    let samples = trace.samples();
+    let correct = samples
+        .iter()
+        .filter(|s| s.is_some_and(|program| task.is_correct(example, program)))
+        .count();
+    (!samples.is_empty()).then_some((samples.len(), correct))
 }
 
 /// The judge's accuracy by tree depth over every example of stored tree run `run_id`: each
@@ -328,16 +334,13 @@ fn pass_rates(
     };
     let loaded = loader.task(&pool.spec.task)?;
     let examples = crate::select::choose(&loaded.examples, &pool.spec.selection)?;
+    let by_id: HashMap<&str, &Example> = examples.iter().map(|e| (e.id.as_str(), e)).collect();
     Ok(pool
         .records
         .iter()
         .filter_map(|record| {
-            let counts = sample_counts(
-                loaded.task.as_ref(),
-                &examples,
-                std::slice::from_ref(record),
-            );
-            let (n, c) = *counts.first()?;
+            let example = by_id.get(record.example_id.as_str())?;
+            let (n, c) = sample_count(loaded.task.as_ref(), example, record)?;
             Some((record.example_id.clone(), c as f64 / n as f64))
         })
         .collect())
